@@ -52,3 +52,23 @@ export interface Suite {
   /** Where the suite was loaded from, when it came from disk. */
   source?: string;
 }
+
+/** A task as written in a TypeScript suite module: the dataset inline or a JSONL path. */
+export interface TaskDefinition {
+  name: string;
+  version?: string;
+  description?: string;
+  /** Samples inline, or a JSONL path relative to the module. */
+  dataset: Array<Omit<Sample, "id"> & { id?: string }> | string;
+  prompt?: PromptTemplate | { file: string };
+  verifier: VerifierSpec;
+  sampling?: SamplingParams;
+}
+
+/** What a `.ts`/`.js` suite module exports (default export or `suite`). */
+export interface SuiteDefinition {
+  name: string;
+  version: string;
+  description?: string;
+  tasks: TaskDefinition[];
+}
