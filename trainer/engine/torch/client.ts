@@ -225,6 +225,8 @@ export class TorchEngine implements Engine {
   }
 
   async forwardBackward(batch: Sequence[], weights: number[][]): Promise<ForwardBackwardResult> {
+    if (weights.length !== batch.length)
+      throw new EngineError("invalid_request", `forwardBackward: ${weights.length} weight rows for ${batch.length} sequences`);
     if (batch.length === 0) return { logprobs: [] };
     batch.forEach((s, i) => {
       if (weights[i]?.length !== s.completion.length)

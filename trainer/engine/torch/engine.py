@@ -20,6 +20,12 @@ class EngineRequestError(Exception):
         self.code = code
 
 
+def check_tokens(tokens, vocab_size, what):
+    if tokens.numel() and (int(tokens.min()) < 0 or int(tokens.max()) >= vocab_size):
+        bad = tokens[(tokens < 0) | (tokens >= vocab_size)][0].item()
+        raise EngineRequestError("invalid_request", f"{what}: token id {bad} outside the vocabulary [0, {vocab_size})")
+
+
 def pack(seq_tokens, prompt_lens, completion_lens):
     """Splits the flat token tensor into (prompt, completion) lists."""
     out, off = [], 0

@@ -22,7 +22,7 @@ def _lengths(tensors, *names):
 
 
 def handle(state, op, args, t):
-    from engine import EngineRequestError, TorchEngine, pack
+    from engine import EngineRequestError, TorchEngine, check_tokens, pack
     eng = state.get("engine")
     if op == "init":
         if int(args.get("protocolVersion", -1)) != PROTOCOL_VERSION:
@@ -39,6 +39,10 @@ def handle(state, op, args, t):
         raise EngineRequestError("protocol", f"op {op!r} before init")
     if op == "sample":
         flat, lens = _lengths(t, "prompt_tokens", "prompt_lens")
+        check_tokens(flat, eng.cfg.vocab_size, "sample prompts")
+        if int(args.get("n", 0)) < 1 or int(args.get("maxTokens", 0)) < 1:
+            raise EngineRequestError("invalid_request", f"sample: n and maxTokens must be >= 1 (got n={args.get('n')}, "
+                                                        f"maxTokens={args.get('maxTokens')})")
         prompts, off = [], 0
         for n in lens.tolist():
             prompts.append(flat[off:off + n].tolist())
@@ -58,6 +62,7 @@ def handle(state, op, args, t):
                                  "logprobs": torch.tensor(lps, dtype=torch.float32)}
     if op in ("logprobs", "forward_backward", "debug_direct_grad"):
         tokens, plens, clens = _lengths(t, "tokens", "prompt_lens", "completion_lens")
+        check_tokens(tokens, eng.cfg.vocab_size, op)
         seqs = pack(tokens, plens, clens)
         splits = [len(c) for _, c in seqs]
         if op == "logprobs":
@@ -67,6 +72,8 @@ def handle(state, op, args, t):
             if w.numel() != sum(splits):
                 raise EngineRequestError("invalid_request",
                                          f"weights has {w.numel()} entries, completions have {sum(splits)} tokens")
+            if not bool(torch.isfinite(w).all()):
+                raise EngineRequestError("invalid_request", "forward_backward: weights contain NaN or infinity")
             lps, ent = eng.forward_backward(seqs, list(torch.split(w, splits)))
             return {"entropy": ent}, {"logprobs": torch.cat(lps) if lps else torch.zeros(0)}
         from direct_loss import direct_loss
