@@ -1,0 +1,88 @@
+// OpenAI-style `{{ item.x.y }}` / `{{ sample.output_text }}` placeholders, resolved against
+// {item: the dataset sample, sample: {output_text, output_json}}. Kept tiny on purpose: no logic,
+// no filters, only paths.
+import type { VerifyContext } from "./types.ts";
+
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+const WHOLE = /^\s*\{\{\s*([^{}]*?)\s*\}\}\s*$/;
+const ROOTS = new Set(["item", "sample"]);
+
+export class TemplateError extends Error {
+  readonly code = "template_variable";
+  constructor(message: string) {
+    super(message);
+    this.name = "TemplateError";
+  }
+}
+
+export type TemplateScope = { item: unknown; sample: unknown };
+
+/** Splits `item.choices[0].text` into ["item", "choices", 0, "text"], or explains why not. */
+export function parsePath(expr: string): Array<string | number> {
+  const parts: Array<string | number> = [];
+  for (const segment of expr.split(".")) {
+    const m = /^([A-Za-z_][\w-]*|\d+)((?:\[\d+\])*)$/.exec(segment);
+    if (!m) throw new TemplateError(`bad placeholder "{{${expr}}}": cannot read path segment "${segment}"`);
+    const head = m[1] ?? "";
+    parts.push(/^\d+$/.test(head) ? Number(head) : head);
+    for (const idx of (m[2] ?? "").matchAll(/\[(\d+)\]/g)) parts.push(Number(idx[1]));
+  }
+  const root = parts[0];
+  if (typeof root !== "string" || !ROOTS.has(root)) {
+    throw new TemplateError(`bad placeholder "{{${expr}}}": paths start with item. or sample.`);
+  }
+  return parts;
+}
+
+/** Throws TemplateError when a template has a malformed placeholder (checked at build time). */
+export function checkTemplate(template: string): void {
+  for (const m of template.matchAll(PLACEHOLDER)) parsePath(m[1] ?? "");
+  const stripped = template.replace(PLACEHOLDER, "");
+  if (stripped.includes("{{") || stripped.includes("}}")) {
+    throw new TemplateError(`unbalanced "{{" / "}}" in template ${JSON.stringify(template)}`);
+  }
+}
+
+export function isTemplate(value: unknown): value is string {
+  return typeof value === "string" && value.includes("{{");
+}
+
+function lookup(scope: TemplateScope, expr: string): unknown {
+  const parts = parsePath(expr);
+  let cur: unknown = scope;
+  for (const key of parts) {
+    if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, key)) {
+      throw new TemplateError(`{{${expr}}}: no field ${JSON.stringify(String(key))} in the ${parts[0]}`);
+    }
+    cur = (cur as Record<string | number, unknown>)[key];
+  }
+  if (cur === undefined) throw new TemplateError(`{{${expr}}}: value is undefined`);
+  return cur;
+}
+
+function asText(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** Renders every placeholder as text (objects become JSON). */
+export function renderTemplate(template: string, scope: TemplateScope): string {
+  return template.replace(PLACEHOLDER, (_all, expr: string) => asText(lookup(scope, expr)));
+}
+
+/** Like renderTemplate, but a template that is one placeholder keeps the raw value (number, object). */
+export function resolveTemplate(template: string, scope: TemplateScope): unknown {
+  const whole = WHOLE.exec(template);
+  return whole ? lookup(scope, whole[1] ?? "") : renderTemplate(template, scope);
+}
+
+export function scopeOf(ctx: VerifyContext): TemplateScope {
+  let outputJson: unknown;
+  try {
+    outputJson = JSON.parse(ctx.output);
+  } catch {
+    outputJson = undefined;
+  }
+  const sample: Record<string, unknown> = { output_text: ctx.output };
+  if (outputJson !== undefined) sample["output_json"] = outputJson;
+  return { item: ctx.sample, sample };
+}
