@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { invalid } from "./errors.ts";
 import { canonicalJson } from "./hash.ts";
+import { jsonErrorOffset } from "./json-position.ts";
 import { firstProblem, formatPath, sampleSchema } from "./schema.ts";
 import type { Sample } from "./types.ts";
 
@@ -32,13 +33,6 @@ export function toSample(raw: unknown, where: { file: string; line?: number }): 
   return (typeof obj.id === "string" ? obj : { ...obj, id: deriveId(obj) }) as Sample;
 }
 
-function jsonColumn(message: string, text: string): number | undefined {
-  const col = /column (\d+)/.exec(message);
-  if (col) return Number(col[1]);
-  const pos = /position (\d+)/.exec(message);
-  if (pos) return Number(pos[1]) + 1;
-  return /Unexpected end/.test(message) ? text.length + 1 : undefined;
-}
 
 /** Parses JSONL text; blank lines are skipped, a UTF-8 BOM and CRLF endings are accepted. */
 export function parseJsonl(text: string, file: string): LocatedSample[] {
@@ -54,8 +48,8 @@ export function parseJsonl(text: string, file: string): LocatedSample[] {
       value = JSON.parse(src);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      const column = jsonColumn(msg, src);
-      const where = column === undefined ? { file, line } : { file, line, column };
+      const offset = jsonErrorOffset(src);
+      const where = offset < 0 ? { file, line } : { file, line, column: offset + 1 };
       throw invalid(where, undefined, `invalid JSON: ${msg.replace(/\s*\(line \d+ column \d+\)/, "")}`);
     }
     const sample = toSample(value, { file, line });

@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document } from "yaml";
 import { invalid, type SourcePosition } from "./errors.ts";
+import { jsonErrorOffset } from "./json-position.ts";
 import { firstProblem, formatPath, manifestSchema, type Manifest, type PathKey } from "./schema.ts";
 
 /** A parsed manifest that can point back at the line and column of any field. */
@@ -52,12 +53,12 @@ export async function readManifest(absPath: string, displayPath: string): Promis
       JSON.parse(text);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      const m = /line (\d+) column (\d+)/.exec(msg);
-      const where: SourcePosition = m ? { file: displayPath, line: Number(m[1]), column: Number(m[2]) } : { file: displayPath };
+      const offset = jsonErrorOffset(text);
+      const where: SourcePosition = offset < 0 ? { file: displayPath } : { file: displayPath, ...lineCol(text, offset) };
       throw invalid(where, undefined, `invalid JSON: ${msg.replace(/\s*\(line \d+ column \d+\)/, "")}`);
     }
   }
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const syntax = doc.errors[0];
   if (syntax) {
     const pos = syntax.linePos?.[0];
@@ -76,4 +77,9 @@ export async function readManifest(absPath: string, displayPath: string): Promis
     throw invalid(source.position(p.path, unknownKey), formatPath(p.path), p.what);
   }
   return { manifest: parsed.data, source };
+}
+
+function lineCol(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset).split("\n");
+  return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }

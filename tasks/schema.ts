@@ -147,7 +147,17 @@ export function firstProblem(error: z.ZodError, input: unknown): Problem {
     return { path, missing: false, what: issue.message };
   }
   if (issue.code === "invalid_type") {
-    return { path, missing: false, what: `expected ${issue.expected}, got ${describeValue(actual)}` };
+    const expected = issue.expected === "int" ? "an integer" : issue.expected;
+    const got = issue.expected === "int" ? JSON.stringify(actual) : describeValue(actual);
+    return { path, missing: false, what: `expected ${expected}, got ${got}` };
+  }
+  if ((issue.code === "too_small" || issue.code === "too_big") && /^Too (small|big)/.test(issue.message)) {
+    const op = issue.code === "too_small" ? (issue.inclusive ? ">=" : ">") : issue.inclusive ? "<=" : "<";
+    const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+    const what = issue.origin === "number" ? `expected a number ${op} ${bound}, got ${JSON.stringify(actual)}`
+      : issue.origin === "string" ? `expected a string of length ${op} ${bound}`
+      : `expected ${op} ${bound} items`;
+    return { path, missing: false, what };
   }
   if (issue.code === "invalid_value") {
     return {
