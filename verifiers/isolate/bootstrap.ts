@@ -18,18 +18,23 @@ export function bootstrapSource(maxResultChars: number): string {
   let grade = null;
   let results = null;
 
+  // Reads a string data property along the prototype chain without running getters.
+  function dataString(o, key) {
+    for (let i = 0; o !== null && i < 8; i++, o = getProto(o)) {
+      const d = getDesc(o, key);
+      if (d) return "value" in d && typeof d.value === "string" ? d.value : null;
+    }
+    return null;
+  }
+
   function describe(e) {
     try {
       if (e === null) return "threw null";
       const t = typeof e;
       if (t === "string") return e.slice(0, 2000);
       if (t !== "object" && t !== "function") return "threw " + t + ": " + String(e).slice(0, 200);
-      const d = getDesc(e, "message");
-      const name = getDesc(e, "name");
-      if (d && "value" in d && typeof d.value === "string") {
-        const n = name && "value" in name && typeof name.value === "string" ? name.value : "Error";
-        return (n + ": " + d.value).slice(0, 2000);
-      }
+      const msg = dataString(e, "message");
+      if (msg !== null) return ((dataString(e, "name") ?? "Error") + ": " + msg).slice(0, 2000);
       return "threw a non-Error " + t;
     } catch (_) {
       return "threw a value that could not be described";
@@ -56,10 +61,10 @@ export function bootstrapSource(maxResultChars: number): string {
     if (t === "number") return isFinite(v) ? [1, stringify(v)] : [0, "grader returned a non-finite number (" + String(v) + ")"];
     if (t === "boolean") return [1, v ? "true" : "false"];
     if (t === "object" && v !== null) {
-      if (!plainData(v, 0)) return [0, "grader returned an object with getters, functions, symbols or a non-plain prototype"];
       const s = stringify(v);
       if (typeof s !== "string") return [0, "grader returned a value JSON cannot encode"];
       if (s.length > MAX) return [0, "grader result is " + s.length + " characters, over the cap of " + MAX];
+      if (!plainData(v, 0)) return [0, "grader returned an object with getters, functions, symbols or a non-plain prototype"];
       return [1, s];
     }
     return [0, "grader returned " + (v === null ? "null" : t) + "; expected a number, a boolean or {score, reason?}"];
@@ -82,12 +87,12 @@ export function bootstrapSource(maxResultChars: number): string {
         if (v !== null && (typeof v === "object" || typeof v === "function") && typeof v.then === "function") {
           out[i] = null;
           pending++;
-          apply(then, resolve(v), [(ok) => { out[i] = encode(ok); }, (err) => { out[i] = [0, describe(err)]; }]);
+          apply(then, resolve(v), [(ok) => { out[i] = encode(ok); }, (err) => { out[i] = [2, describe(err)]; }]);
         } else {
           out[i] = encode(v);
         }
       } catch (e) {
-        out[i] = [0, describe(e)];
+        out[i] = [2, describe(e)];
       }
     }
     if (pending === 0) return stringify(out);

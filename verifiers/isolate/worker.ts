@@ -47,7 +47,8 @@ function ensureLoaded(): Loaded {
   return loaded;
 }
 
-type Entry = [0 | 1, string] | null;
+/** [1, json] a value, [0, why] an unusable value, [2, what] the grader threw. */
+type Entry = [0 | 1 | 2, string] | null;
 
 /** Runs calls in one isolate call; throws if the isolate call itself fails (timeout, OOM). */
 function runTogether(calls: CallIn[]): CallOut[] {
@@ -62,9 +63,9 @@ function runTogether(calls: CallIn[]): CallOut[] {
     if (e === null || e === undefined) {
       return { id: c.id, ok: false, kind: "timeout", message: "grader returned a promise that never settled" };
     }
-    return e[0] === 1
-      ? { id: c.id, ok: true, json: e[1] }
-      : { id: c.id, ok: false, kind: "invalid_output", message: e[1] };
+    if (e[0] === 1) return { id: c.id, ok: true, json: e[1] };
+    if (e[0] === 2) return { id: c.id, ok: false, kind: "crash", message: `grader threw: ${e[1]}` };
+    return { id: c.id, ok: false, kind: "invalid_output", message: e[1] };
   });
 }
 
