@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { OpenAICompatiblePolicy, type OpenAICompatibleOptions } from "../../harness/policy/openai-compatible.ts";
-import { PolicyError, type GenerateRequest } from "../../harness/policy/types.ts";
+import { PolicyError, type Completion, type GenerateRequest } from "../../harness/policy/types.ts";
 import { policyContract } from "../contract/policy.ts";
 import { startTestServer, type TestServer } from "./openai-server.ts";
 
@@ -27,6 +27,8 @@ const req = (prompt: GenerateRequest["prompt"], n = 1, params: GenerateRequest["
   n,
   params,
 });
+
+const only = (groups: Completion[][]): Completion => groups[0]![0]!;
 
 policyContract(
   "openai-compatible (chat, slow server, concurrency 2)",
@@ -119,7 +121,7 @@ describe("OpenAICompatiblePolicy requests", () => {
 
   it("maps chat logprobs and vLLM token_id:N tokens to logprobs and tokenIds", async () => {
     const p = make("echo");
-    const [[c]] = (await p.generate([req([{ role: "user", content: "ab" }], 1, { logprobs: true })])) as [[{ text: string; tokenIds?: number[]; logprobs?: number[] }]];
+    const c = only(await p.generate([req([{ role: "user", content: "ab" }], 1, { logprobs: true })]));
     expect(server.bodies.at(-1)!["logprobs"]).toBe(true);
     expect(c.text).toBe("echo:ab");
     expect(c.tokenIds).toEqual([..."echo:ab"].map((ch) => ch.codePointAt(0)));
@@ -129,7 +131,7 @@ describe("OpenAICompatiblePolicy requests", () => {
 
   it("maps legacy completion logprobs and token_ids from extraBody", async () => {
     const p = make("echo", { stringPrompts: "completions", extraBody: { return_token_ids: true } });
-    const [[c]] = (await p.generate([req("xy", 1, { logprobs: true })])) as [[{ tokenIds?: number[]; logprobs?: number[] }]];
+    const c = only(await p.generate([req("xy", 1, { logprobs: true })]));
     expect(server.bodies.at(-1)).toMatchObject({ logprobs: 1, return_token_ids: true });
     expect(c.tokenIds).toEqual([..."echo:xy"].map((ch) => ch.codePointAt(0)));
     expect(c.logprobs!.at(-1)).toBeCloseTo(-0.07, 10);
