@@ -26,6 +26,8 @@ function issueMessage(issue: ZodIssue): string {
       const expected = issue.errors.flatMap((branch) => branch.map((b) => (b.code === "invalid_type" ? b.expected : b.message)));
       return `expected ${[...new Set(expected)].join(" or ")}${got}`;
     }
+    case "invalid_key":
+      return issue.issues.map((i) => i.message).join("; ");
     case "too_small":
     case "too_big":
     case "custom":
