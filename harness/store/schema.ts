@@ -17,7 +17,8 @@ CREATE TABLE IF NOT EXISTS runs (
   aggregates TEXT,
   error TEXT
 );
--- WITHOUT ROWID: the natural key is the clustering key, so the uniqueness check costs no extra index.
+-- A rowid table with a UNIQUE index: measured faster than WITHOUT ROWID for rows of this size
+-- (completion and verdict JSON make rows too wide for a clustered key, per SQLite's withoutrowid.html).
 CREATE TABLE IF NOT EXISTS samples (
   run INTEGER NOT NULL REFERENCES runs(seq),
   task TEXT NOT NULL,
@@ -28,8 +29,8 @@ CREATE TABLE IF NOT EXISTS samples (
   reward REAL NOT NULL,
   pass INTEGER,
   error_kind TEXT,
-  PRIMARY KEY (run, task, item_id, sample_index)
-) WITHOUT ROWID;
+  UNIQUE (run, task, item_id, sample_index)
+);
 CREATE TABLE IF NOT EXISTS completion_cache (
   key TEXT PRIMARY KEY,
   completion TEXT NOT NULL,

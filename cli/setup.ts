@@ -1,0 +1,40 @@
+// Turns CLI inputs into run collaborators; every failure here is a usage error (exit 2).
+import { dirname } from "node:path";
+import { loadSuite } from "../tasks/load.ts";
+import type { Suite } from "../tasks/types.ts";
+import { createPolicy } from "../harness/policy/spec.ts";
+import type { Policy } from "../harness/policy/types.ts";
+import { defaultRegistry } from "../verifiers/builtin.ts";
+import type { Verifier } from "../verifiers/types.ts";
+import { UsageError } from "./errors.ts";
+
+export { loadSuite };
+
+export async function openPolicy(spec: string): Promise<Policy> {
+  try {
+    return await createPolicy(spec);
+  } catch (e) {
+    throw new UsageError("bad_policy", `--policy ${spec}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Builds one verifier per task; a bad verifier config names the task and the field. */
+export async function buildVerifiers(suite: Suite, taskNames: readonly string[]): Promise<Map<string, Verifier>> {
+  const registry = defaultRegistry();
+  const baseDir = suite.source === undefined ? process.cwd() : dirname(suite.source);
+  const out = new Map<string, Verifier>();
+  for (const task of suite.tasks) {
+    if (!taskNames.includes(task.name)) continue;
+    try {
+      out.set(task.name, await registry.build(task.verifier, { baseDir }));
+    } catch (e) {
+      await closeVerifiers(out);
+      throw new UsageError("bad_verifier", `suite ${suite.name}, task "${task.name}": ${(e as Error).message}`, { cause: e });
+    }
+  }
+  return out;
+}
+
+export async function closeVerifiers(verifiers: Map<string, Verifier>): Promise<void> {
+  await Promise.allSettled([...verifiers.values()].map((v) => v.close?.()));
+}
