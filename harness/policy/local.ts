@@ -109,6 +109,9 @@ export class LocalPolicy implements Policy {
     const groups = new Map<string, { params: SamplingParams; rows: Row[] }>();
     requests.forEach((req, r) => {
       const promptIds = this.#encode(req.prompt);
+      if (promptIds.length === 0) {
+        throw new PolicyError("invalid_request", `${this.id}: the prompt of item "${req.itemId}" encodes to no tokens`);
+      }
       const { seed, ...rest } = req.params;
       const key = JSON.stringify(rest);
       let g = groups.get(key);
