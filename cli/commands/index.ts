@@ -4,6 +4,7 @@ import type { ExitCode } from "../errors.ts";
 import { evalCommand } from "./eval.ts";
 import { compareCommand } from "./compare.ts";
 import { reportCommand } from "./report.ts";
+import { registerTrainCommand } from "../../trainer/cli.ts";
 
 export interface CliContext {
   /** Set by a command's action; main returns it. */
@@ -14,4 +15,4 @@ export interface CliCommand {
   register(program: Command, ctx: CliContext): void;
 }
 
-export const COMMANDS: CliCommand[] = [evalCommand, compareCommand, reportCommand];
+export const COMMANDS: CliCommand[] = [evalCommand, compareCommand, reportCommand, { register: registerTrainCommand }];
