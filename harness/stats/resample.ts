@@ -1,0 +1,52 @@
+// Bootstrap resampling over items (or clusters of items), percentile intervals.
+import type { Rng } from "./rng.ts";
+
+/** Linear-interpolation quantile of sorted values (R type 7, numpy's default). */
+export function quantileSorted(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const h = (sorted.length - 1) * q;
+  const lo = Math.floor(h);
+  const a = sorted[lo] as number;
+  const b = sorted[Math.min(lo + 1, sorted.length - 1)] as number;
+  return a + (h - lo) * (b - a);
+}
+
+/** B bootstrap replicates of the mean of `values`, resampling whole groups: `groups` lists the
+ *  indices in each resampling unit (one per item, or one per cluster). */
+export function bootstrapMeans(values: readonly number[], groups: readonly (readonly number[])[], B: number, rng: Rng): number[] {
+  const G = groups.length;
+  const groupSums = groups.map((g) => g.reduce((s, i) => s + (values[i] as number), 0));
+  const groupSizes = groups.map((g) => g.length);
+  const out = new Array<number>(B);
+  for (let b = 0; b < B; b++) {
+    let sum = 0;
+    let count = 0;
+    for (let j = 0; j < G; j++) {
+      const g = Math.floor(rng() * G);
+      sum += groupSums[g] as number;
+      count += groupSizes[g] as number;
+    }
+    out[b] = count === 0 ? Number.NaN : sum / count;
+  }
+  return out;
+}
+
+/** Percentile interval (Efron & Tibshirani 1993, §13.3) at the given level. */
+export function percentileInterval(replicates: readonly number[], level = 0.95): [number, number] {
+  const sorted = replicates.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  const tail = (1 - level) / 2;
+  return [quantileSorted(sorted, tail), quantileSorted(sorted, 1 - tail)];
+}
+
+/** Each item its own resampling unit, or items grouped by cluster id. */
+export function resamplingUnits(n: number, clusterOf?: readonly (string | undefined)[]): number[][] {
+  if (!clusterOf) return Array.from({ length: n }, (_, i) => [i]);
+  const byCluster = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const c = clusterOf[i] ?? `\u0000item${i}`;
+    let g = byCluster.get(c);
+    if (!g) byCluster.set(c, (g = []));
+    g.push(i);
+  }
+  return [...byCluster.values()];
+}
