@@ -111,6 +111,10 @@ export class OpenAICompatiblePolicy implements Policy {
   async #generateOne(req: GenerateRequest, signal: AbortSignal): Promise<Completion[]> {
     const base = req.params.seed === undefined ? undefined : req.params.seed + (req.sampleIndex ?? 0);
     const seedAt = (i: number) => (base === undefined ? undefined : base + i);
+    if (!Number.isInteger(req.n) || req.n < 0) {
+      throw new PolicyError("invalid_request", `request for item "${req.itemId}": "n" must be an integer >= 0, got ${req.n}`);
+    }
+    if (req.n === 0) return [];
     if (this.#opts.nMode === "fanout" || req.n === 1) {
       const one = (i: number) => this.#call({ prompt: req.prompt, params: req.params, n: 1, seed: seedAt(i) }, signal);
       return (await Promise.all(Array.from({ length: req.n }, (_, i) => one(i)))).flat();
