@@ -90,6 +90,16 @@ export const multiFactory: VerifierFactory<MultiConfig> = {
         const verdicts = await Promise.all(names.map(async (n) => [n, await (children.get(n) as Verifier).verify(ctx)] as const));
         return combine(new Map(verdicts));
       },
+      // Children with a group form (batched reward models, pairwise judges) see the whole group.
+      async verifyGroup(ctxs: VerifyContext[]) {
+        const perChild = await Promise.all(
+          names.map(async (n) => {
+            const child = children.get(n) as Verifier;
+            return child.verifyGroup ? child.verifyGroup(ctxs) : Promise.all(ctxs.map((c) => child.verify(c)));
+          }),
+        );
+        return ctxs.map((_, i) => combine(new Map(names.map((n, k) => [n, perChild[k]?.[i] ?? { reward: 0, error: { kind: "crash" as const, message: "missing verdict" } }]))));
+      },
       async close() {
         await Promise.all([...children.values()].map((c) => c.close?.()));
       },

@@ -47,8 +47,21 @@ export function isTemplate(value: unknown): value is string {
   return typeof value === "string" && value.includes("{{");
 }
 
+// Parsed paths, reused across calls (templates repeat for every sample); bounded.
+const PATH_CACHE = new Map<string, Array<string | number>>();
+
+function cachedPath(expr: string): Array<string | number> {
+  let parts = PATH_CACHE.get(expr);
+  if (!parts) {
+    parts = parsePath(expr);
+    if (PATH_CACHE.size >= 1024) PATH_CACHE.clear();
+    PATH_CACHE.set(expr, parts);
+  }
+  return parts;
+}
+
 function lookup(scope: TemplateScope, expr: string): unknown {
-  const parts = parsePath(expr);
+  const parts = cachedPath(expr);
   let cur: unknown = scope;
   for (const key of parts) {
     if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, key)) {
@@ -76,13 +89,17 @@ export function resolveTemplate(template: string, scope: TemplateScope): unknown
 }
 
 export function scopeOf(ctx: VerifyContext): TemplateScope {
-  let outputJson: unknown;
-  try {
-    outputJson = JSON.parse(ctx.output);
-  } catch {
-    outputJson = undefined;
-  }
   const sample: Record<string, unknown> = { output_text: ctx.output };
-  if (outputJson !== undefined) sample["output_json"] = outputJson;
+  // Parsed only when a template reads it; undefined (a "value is undefined" error) if not JSON.
+  Object.defineProperty(sample, "output_json", {
+    enumerable: true,
+    get() {
+      try {
+        return JSON.parse(ctx.output) as unknown;
+      } catch {
+        return undefined;
+      }
+    },
+  });
   return { item: ctx.sample, sample };
 }

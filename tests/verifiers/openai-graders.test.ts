@@ -158,3 +158,33 @@ describe("multi verifier", () => {
     expect((await buildError({ type: "multi", graders: { a: { kind: "x" } } })).message).toBe('verifier.graders.a: expected a verifier spec object with a string "type"');
   });
 });
+
+describe("multi verifyGroup", () => {
+  it("hands the whole group to children that have a group form", async () => {
+    const groupSizes: number[] = [];
+    const ranker: VerifierFactory<object> = {
+      kind: "ranker",
+      schema: z.object({}),
+      create: () => ({
+        kind: "ranker",
+        verify: async () => ({ reward: 0 }),
+        async verifyGroup(cs) {
+          groupSizes.push(cs.length);
+          // rank by output length within the group: longest gets 1
+          const max = Math.max(...cs.map((c) => c.output.length));
+          return cs.map((c) => ({ reward: c.output.length === max ? 1 : 0 }));
+        },
+      }),
+    };
+    const reg = createRegistry([...builtinFactories(), ranker]);
+    const v = await reg.build({ type: "multi", graders: { rank: { type: "ranker" }, has_a: { type: "contains", reference: "a" } } });
+    const out = await v.verifyGroup?.([ctx("a"), ctx("bbbb"), ctx("aaa")]);
+    expect(groupSizes).toEqual([3]);
+    expect(out?.map((o) => o.reward)).toEqual([0.5, 0.5, 0.5]);
+    expect(out?.map((o) => o.details?.["sub_rewards"])).toEqual([
+      { rank: 0, has_a: 1 },
+      { rank: 1, has_a: 0 },
+      { rank: 0, has_a: 1 },
+    ]);
+  });
+});

@@ -156,3 +156,12 @@ describe("json", () => {
     expect((await buildError({ type: "json", schema: { type: "strnig" } })).message).toMatch(/^verifier\.schema: invalid JSON Schema: /);
   });
 });
+
+describe("templates over sample.output_json", () => {
+  it("reads fields of a JSON output; a non-JSON output makes the verdict unavailable", async () => {
+    const spec = { type: "exact_match", input: "{{sample.output_json.answer}}" };
+    expect((await grade(spec, '{"answer": "yes"}', "yes")).pass).toBe(true);
+    const notJson = await grade(spec, "yes", "yes");
+    expect(notJson.error).toEqual({ kind: "unavailable", message: '{{sample.output_json.answer}}: no field "answer" in the sample' });
+  });
+});
