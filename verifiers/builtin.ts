@@ -7,6 +7,8 @@ import { stringCheckFactory, textSimilarityFactory } from "./openai-graders.ts";
 import { containsFactory, regexFactory } from "./regex.ts";
 import { createRegistry, type VerifierRegistry } from "./registry.ts";
 import { similarityFactory } from "./similarity.ts";
+import { pythonGraderFactory } from "./python-grader.ts";
+import { unitTestFactory } from "./unit-test.ts";
 import type { VerifierFactory } from "./types.ts";
 
 export function builtinFactories(): VerifierFactory<any>[] {
@@ -20,6 +22,8 @@ export function builtinFactories(): VerifierFactory<any>[] {
     multiFactory,
     stringCheckFactory,
     textSimilarityFactory,
+    unitTestFactory,
+    pythonGraderFactory,
   ];
 }
 

@@ -113,6 +113,7 @@ async function execute(
   const sub = execa(argv[0]!, argv.slice(1), {
     stdio: [stdin, "pipe", "pipe", chan ? new TextEncoder().encode(chan.secret) : "ignore", chan ? "pipe" : "ignore"],
     encoding: "buffer",
+    stripFinalNewline: false,
     maxBuffer: { stdout: limits.outputBytes, stderr: limits.outputBytes, fd4: chanMax },
     timeout: limits.wallMs,
     killSignal: "SIGKILL",
