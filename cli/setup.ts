@@ -1,16 +1,18 @@
 // Turns CLI inputs into run collaborators; every failure here is a usage error (exit 2).
+// Suites, policies and verifiers are imported on first use: a flag error or `arbiter compare`
+// should not pay for loading model runtimes and sandboxes.
 import { dirname } from "node:path";
-import { loadSuite } from "../tasks/load.ts";
 import type { Suite } from "../tasks/types.ts";
-import { createPolicy } from "../harness/policy/spec.ts";
 import type { Policy } from "../harness/policy/types.ts";
-import { defaultRegistry } from "../verifiers/builtin.ts";
 import type { Verifier } from "../verifiers/types.ts";
 import { UsageError } from "./errors.ts";
 
-export { loadSuite };
+export async function loadSuite(path: string): Promise<Suite> {
+  return (await import("../tasks/load.ts")).loadSuite(path);
+}
 
 export async function openPolicy(spec: string): Promise<Policy> {
+  const { createPolicy } = await import("../harness/policy/spec.ts");
   try {
     return await createPolicy(spec);
   } catch (e) {
@@ -20,7 +22,7 @@ export async function openPolicy(spec: string): Promise<Policy> {
 
 /** Builds one verifier per task; a bad verifier config names the task and the field. */
 export async function buildVerifiers(suite: Suite, taskNames: readonly string[]): Promise<Map<string, Verifier>> {
-  const registry = defaultRegistry();
+  const registry = (await import("../verifiers/builtin.ts")).defaultRegistry();
   const baseDir = suite.source === undefined ? process.cwd() : dirname(suite.source);
   const out = new Map<string, Verifier>();
   for (const task of suite.tasks) {
