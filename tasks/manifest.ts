@@ -63,7 +63,7 @@ export async function readManifest(absPath: string, displayPath: string): Promis
   if (syntax) {
     const pos = syntax.linePos?.[0];
     const where: SourcePosition = pos ? { file: displayPath, line: pos.line, column: pos.col } : { file: displayPath };
-    throw invalid(where, undefined, `invalid YAML: ${syntax.message.split("\n")[0]}`);
+    throw invalid(where, undefined, `invalid YAML: ${(syntax.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?\s*$/, "")}`);
   }
   const source = new ManifestSource(displayPath, doc, lines);
   const raw = source.toJS();

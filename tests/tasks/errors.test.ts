@@ -108,7 +108,7 @@ tasks:
 
   it("YAML syntax error names line and column", async () => {
     const err = await failure({ "suite.yaml": "name: demo\nversion: \"1\ntasks: []\n", "data.jsonl": DATA });
-    expect(err.message).toMatch(/suite\.yaml:\d+:\d+: invalid YAML/);
+    expect(err.message).toMatch(/suite\.yaml:4:1: invalid YAML: Missing closing "quote$/);
     expect(err.line).toBeGreaterThan(1);
   });
 
