@@ -25,6 +25,9 @@ export interface TaskComparison {
   improvement: boolean;
   /** Items present in only one of the two runs (excluded). */
   unpairedItems: number;
+  /** How the p-value was computed: McNemar exact / χ² with continuity correction; sign-flip
+   *  exact / Monte Carlo / normal limit; or read off the bootstrap. */
+  method?: "exact" | "chi2_cc" | "monte_carlo" | "normal" | "bootstrap";
   /** McNemar's discordant counts, when McNemar was used. */
   discordant?: { baselineOnly: number; currentOnly: number; method: "exact" | "chi2_cc" };
 }
@@ -82,6 +85,7 @@ export function compareTask(task: string, current: ItemRewards[], baseline: Item
   let test: PairedTest;
   let pValue: number;
   let discordant: TaskComparison["discordant"];
+  let method: TaskComparison["method"];
   if (n === 0) {
     test = opts.continuousTest ?? "sign_flip";
     pValue = 1;
@@ -99,12 +103,16 @@ export function compareTask(task: string, current: ItemRewards[], baseline: Item
     test = "mcnemar";
     pValue = r.pValue;
     discordant = { baselineOnly, currentOnly, method: r.method };
+    method = r.method;
   } else if ((opts.continuousTest ?? "sign_flip") === "sign_flip") {
     test = "sign_flip";
-    pValue = signFlipTest(d, mulberry32(seed + 1), opts.permutations ?? 10000).pValue;
+    const r = signFlipTest(d, mulberry32(seed + 1), opts.permutations ?? 10000);
+    pValue = r.pValue;
+    method = r.method;
   } else {
     test = "paired_bootstrap";
     pValue = bootstrapPValue(reps);
+    method = "bootstrap";
   }
 
   const baselineMean = n === 0 ? Number.NaN : mean(baseMeans);
@@ -124,6 +132,7 @@ export function compareTask(task: string, current: ItemRewards[], baseline: Item
     improvement: false,
     unpairedItems: unpaired,
   };
+  if (method) out.method = method;
   if (discordant) out.discordant = discordant;
   return decide(out, opts.alpha ?? 0.05, opts.margin ?? 0);
 }

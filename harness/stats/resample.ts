@@ -15,16 +15,29 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
  *  indices in each resampling unit (one per item, or one per cluster). */
 export function bootstrapMeans(values: readonly number[], groups: readonly (readonly number[])[], B: number, rng: Rng): number[] {
   const G = groups.length;
-  const groupSums = groups.map((g) => g.reduce((s, i) => s + (values[i] as number), 0));
-  const groupSizes = groups.map((g) => g.length);
+  const groupSums = new Float64Array(G);
+  const groupSizes = new Float64Array(G);
+  let singletons = true;
+  groups.forEach((g, j) => {
+    let s = 0;
+    for (const i of g) s += values[i] as number;
+    groupSums[j] = s;
+    groupSizes[j] = g.length;
+    if (g.length !== 1) singletons = false;
+  });
   const out = new Array<number>(B);
   for (let b = 0; b < B; b++) {
     let sum = 0;
     let count = 0;
-    for (let j = 0; j < G; j++) {
-      const g = Math.floor(rng() * G);
-      sum += groupSums[g] as number;
-      count += groupSizes[g] as number;
+    if (singletons) {
+      for (let j = 0; j < G; j++) sum += groupSums[Math.floor(rng() * G)] as number;
+      count = G;
+    } else {
+      for (let j = 0; j < G; j++) {
+        const g = Math.floor(rng() * G);
+        sum += groupSums[g] as number;
+        count += groupSizes[g] as number;
+      }
     }
     out[b] = count === 0 ? Number.NaN : sum / count;
   }

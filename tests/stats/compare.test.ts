@@ -69,6 +69,7 @@ describe("compareTask", () => {
     }
     const r = compareTask("t", cur, base, { seed: 3 });
     expect(r.test).toBe("sign_flip");
+    expect(r.method).toBe("monte_carlo");
     expect(r.delta).toBeGreaterThan(0.1);
     expect(r.pValue).toBeLessThan(0.01);
     expect(r.improvement).toBe(true);

@@ -66,6 +66,30 @@ describe("sign-flip permutation test", () => {
     expect(Math.abs(mc.pValue - exact)).toBeLessThan(4 * Math.sqrt((exact * (1 - exact)) / 20000) + 1e-4);
   });
 
+  it("above 2000 non-zero differences the normal limit of the permutation distribution is used", () => {
+    const rng = mulberry32(8);
+    const d = Array.from({ length: 2500 }, () => rng() - 0.48);
+    const normal = signFlipTest(d, mulberry32(1));
+    expect(normal.method).toBe("normal");
+    const sum = d.reduce((a, b) => a + b);
+    const sumSq = d.reduce((a, b) => a + b * b, 0);
+    expect(normal.pValue).toBeCloseTo(erfc(Math.abs(sum) / Math.sqrt(2 * sumSq)), 12);
+    // One huge difference breaks the normal limit: Monte Carlo is used instead.
+    expect(signFlipTest([...d, 1000], mulberry32(1), 200).method).toBe("monte_carlo");
+  });
+
+  it("Monte Carlo and the normal limit agree near the 2000-item boundary", () => {
+    const rng = mulberry32(12);
+    const d = Array.from({ length: 2001 }, () => rng() - 0.485);
+    expect(signFlipTest(d, mulberry32(1)).method).toBe("normal");
+    const mc = signFlipTest(d.slice(0, 2000), mulberry32(1), 20000);
+    expect(mc.method).toBe("monte_carlo");
+    const dropped = d.slice(0, 2000);
+    const s = dropped.reduce((a, b) => a + b);
+    const ss = dropped.reduce((a, b) => a + b * b, 0);
+    expect(Math.abs(mc.pValue - erfc(Math.abs(s) / Math.sqrt(2 * ss)))).toBeLessThan(0.02);
+  });
+
   it("bootstrap p-value reads both tails", () => {
     expect(bootstrapPValue([0.1, 0.2, 0.3, -0.1])).toBeCloseTo(3 / 5, 12);
     expect(bootstrapPValue([0.1, 0.2, 0.3, 0.4])).toBeCloseTo(1 / 5, 12);
