@@ -139,6 +139,11 @@ def child(code, tests_path, work, name, cls, res_w, tok_r):
     except BaseException as e:  # SystemExit and KeyboardInterrupt are failures too
         msg = {"ok": False, "error": describe(e)}
     msg["token"] = token.decode("ascii", "replace")
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
     try:
         os.write(res_w, (json.dumps(msg) + "\n").encode())
     finally:
