@@ -18,7 +18,7 @@ export class UsageError extends Error {
 const RUN_USAGE: ReadonlySet<RunErrorCode> = new Set(["suite_changed", "unknown_task", "bad_spec", "no_such_run"]);
 
 /** Error classes from other areas, recognised by name and code so this file need not import them. */
-const CONFIG_ERRORS = new Set(["SuiteError", "TemplateError", "VerifierConfigError", "ZodError", "ReportError"]);
+const CONFIG_ERRORS = new Set(["SuiteError", "TemplateError", "VerifierConfigError", "ZodError", "ReportError", "ConfigError"]);
 
 export function exitCodeFor(err: unknown): { exit: ExitCode; message: string } {
   const message = err instanceof Error ? err.message : String(err);
