@@ -53,6 +53,22 @@ export function oomKilled(cg: RunCgroups): boolean | undefined {
 
 /** SIGKILLs every process left in the run's cgroups until none remain, then removes them. */
 export async function killAndRemove(cg: RunCgroups): Promise<number> {
+  const killed = await killAll(cg);
+  for (const d of cg.dirs) {
+    for (let i = 0; i < 50; i++) {
+      try {
+        fs.rmdirSync(d);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  }
+  return killed;
+}
+
+/** SIGKILLs every process in the run's cgroups, repeating until none remain. */
+export async function killAll(cg: RunCgroups): Promise<number> {
   let killed = 0;
   for (const d of cg.dirs) {
     for (let round = 0; round < 500; round++) {
@@ -67,16 +83,6 @@ export async function killAndRemove(cg: RunCgroups): Promise<number> {
         }
       }
       await new Promise((r) => setTimeout(r, 2));
-    }
-  }
-  for (const d of cg.dirs) {
-    for (let i = 0; i < 50; i++) {
-      try {
-        fs.rmdirSync(d);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 5));
-      }
     }
   }
   return killed;

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { bwrapArgv, BWRAP_PATHS } from "./bwrap.ts";
-import { createRunCgroups, killAndRemove, oomKilled, type RunCgroups } from "./cgroup.ts";
+import { createRunCgroups, killAll, killAndRemove, oomKilled, type RunCgroups } from "./cgroup.ts";
 import { plainPaths } from "./plain.ts";
 import { probeHost, warnIfWeak, type HostCapabilities } from "./probe.ts";
 import { decodeBytes } from "./text.ts";
@@ -125,9 +125,22 @@ async function execute(
     ...(req.signal ? { cancelSignal: req.signal } : {}),
   });
   const pid = sub.pid;
+  // Sweep as soon as the main process ends: a setsid survivor holding stdout open would
+  // otherwise keep the streams (and this await) alive.
+  const sweep = () => {
+    void killAll(cg);
+    if (tier === "plain") sweepPlain(pid, uid, cg);
+  };
+  const watcher = setInterval(() => {
+    if (pid !== undefined && !alive(pid)) {
+      clearInterval(watcher);
+      sweep();
+    }
+  }, 20);
   const r = await sub;
+  clearInterval(watcher);
+  sweep();
   const durationMs = performance.now() - started;
-  if (tier === "plain") sweepPlain(pid, uid, cg);
   const overflow = r.isMaxBuffer ? /Command's (\w+) was larger than/.exec(r.message ?? "")?.[1] : undefined;
   const exit = typeof r.exitCode === "number" ? r.exitCode : null;
   let signal: string | null = r.signal ?? null;
@@ -163,6 +176,15 @@ function sweepPlain(pid: number | undefined, uid: number | undefined, cg: RunCgr
   if (uid !== undefined && cg.dirs.length === 0) {
     // kill(-1) from the run's uid reaches every process of that uid and nothing else.
     spawnSync("/usr/bin/setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--", "/bin/kill", "-9", "-1"], { stdio: "ignore" });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
