@@ -1,7 +1,7 @@
 // The torch engine: an Engine (trainer/engine/protocol.ts) backed by a Python worker (worker.py)
 // started with execa and spoken to over framed stdio (frames.ts / protocol.py).
 import { fileURLToPath } from "node:url";
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import {
   ENGINE_PROTOCOL_VERSION,
   EngineError,
@@ -73,11 +73,24 @@ function split(flat: Tensor, lens: ArrayLike<number>): number[][] {
   return out;
 }
 
+function spawnWorker(python: string, threads: number) {
+  return execa(python, ["-u", WORKER_PATH], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+    buffer: false,
+    encoding: "buffer",
+    reject: false,
+    env: { PYTHONUNBUFFERED: "1", OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+  });
+}
+type WorkerProcess = ReturnType<typeof spawnWorker>;
+
 export class TorchEngine implements Engine {
   info: EngineInfo = { name: "torch", protocolVersion: ENGINE_PROTOCOL_VERSION, vocabSize: 0 };
   /** Extra facts from the worker: device, torch version, parameter counts. */
   details: Record<string, unknown> = {};
-  private readonly proc: ResultPromise;
+  private readonly proc: WorkerProcess;
   private readonly reader = new FrameReader();
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -88,15 +101,7 @@ export class TorchEngine implements Engine {
   private constructor(opts: TorchEngineOptions) {
     this.timeoutMs = opts.timeoutMs ?? 600_000;
     const python = opts.python ?? process.env.ARBITER_PYTHON ?? "/usr/bin/python3";
-    this.proc = execa(python, ["-u", WORKER_PATH], {
-      stdin: "pipe",
-      stdout: "pipe",
-      stderr: "pipe",
-      buffer: false,
-      encoding: "buffer",
-      reject: false,
-      env: { PYTHONUNBUFFERED: "1", OMP_NUM_THREADS: String(opts.threads ?? 2) },
-    });
+    this.proc = spawnWorker(python, opts.threads ?? 2);
     this.proc.stdout?.on("data", (chunk: Buffer) => this.onData(chunk));
     this.proc.stderr?.on("data", (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL);

@@ -3,6 +3,7 @@ import contextlib
 import json
 import os
 import random
+import sys
 import time
 
 import torch
@@ -35,6 +36,20 @@ def pack(seq_tokens, prompt_lens, completion_lens):
     if off != seq_tokens.numel():
         raise EngineRequestError("invalid_request", f"tokens has {seq_tokens.numel()} entries, lengths sum to {off}")
     return out
+
+
+def blas_library():
+    """Which BLAS this process loaded. Debian's torch 1.13 calls the system libblas.so.3: the
+    reference BLAS is ~25x slower than OpenBLAS (apt install libopenblas0-pthread)."""
+    try:
+        with open("/proc/self/maps") as f:
+            maps = f.read()
+    except OSError:
+        return "unknown"
+    for name in ("openblas", "mkl", "blis"):
+        if name in maps:
+            return name
+    return "reference" if "libblas.so" in maps else "unknown"
 
 
 class TorchEngine:
@@ -72,6 +87,9 @@ class TorchEngine:
             apply_lora(self.model, int(lora.get("rank", 8)), float(lora.get("alpha", 16)),
                        set(lora.get("targetModules", ["q_proj", "k_proj", "v_proj", "o_proj"])), seed)
         self.model.to(self.device)
+        if self.device.type == "cpu" and blas_library() == "reference":
+            print("torch worker: WARNING the reference BLAS is loaded; CPU training is ~25x slower than with "
+                  "OpenBLAS (apt-get install libopenblas0-pthread)", file=sys.stderr)
         cuda = self.device.type == "cuda"
         self.model.set_sdpa(cuda and hasattr(torch.nn.functional, "scaled_dot_product_attention"))
         self.bf16 = cuda and opts.get("bf16", True)
@@ -92,7 +110,7 @@ class TorchEngine:
                                      f"(missing {missing[:5]}, unexpected {unexpected[:5]})")
 
     def info(self):
-        return {"name": "torch", "vocabSize": self.cfg.vocab_size, "eosTokenId": self._eos(),
+        return {"blas": blas_library(), "name": "torch", "vocabSize": self.cfg.vocab_size, "eosTokenId": self._eos(),
                 "device": str(self.device), "torchVersion": torch.__version__,
                 "numParams": sum(p.numel() for p in self.model.parameters()),
                 "trainableParams": sum(p.numel() for p in self.params)}
