@@ -10,7 +10,6 @@ const workers = Number(process.argv[3] ?? availableParallelism());
 const window = Number(process.argv[4] ?? 4096);
 
 const g = new JsGrader(jsGraderSchema.parse({
-  type: "js",
   workers,
   source: `function grade(sample, item) { return sample.output_text === item.reference ? 1 : 0; }`,
 }));

@@ -6,7 +6,6 @@ import type { CallOut } from "./isolate/protocol.ts";
 import type { Verdict, Verifier, VerifierFactory, VerifyContext } from "./types.ts";
 
 export const jsGraderSchema = z.strictObject({
-  type: z.literal("js"),
   name: z.string().optional(),
   /** JavaScript source defining grade(sample, item) → number | boolean | {score, reason?}. */
   source: z.string().min(1, "source must contain a grade(sample, item) function"),

@@ -60,7 +60,7 @@ function grade(sample, item) {
 
 let g: JsGrader;
 beforeAll(async () => {
-  g = new JsGrader(jsGraderSchema.parse({ type: "js", source: SOURCE, timeout_ms: 300, memory_limit_mb: 32, workers: 2 }));
+  g = new JsGrader(jsGraderSchema.parse({ source: SOURCE, timeout_ms: 300, memory_limit_mb: 32, workers: 2 }));
   await g.pool.start();
 });
 afterAll(async () => {

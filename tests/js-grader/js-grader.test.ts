@@ -6,7 +6,7 @@ import type { VerifierServices } from "../../verifiers/types.ts";
 const services: VerifierServices = { build: () => Promise.reject(new Error("no sub-verifiers here")) };
 const open: JsGrader[] = [];
 async function grader(source: string, extra: Partial<JsGraderConfig> = {}): Promise<JsGrader> {
-  const g = (await jsGraderFactory.create(jsGraderSchema.parse({ type: "js", source, workers: 1, ...extra }), services)) as JsGrader;
+  const g = (await jsGraderFactory.create(jsGraderSchema.parse({ source, workers: 1, ...extra }), services)) as JsGrader;
   open.push(g);
   return g;
 }
@@ -78,8 +78,8 @@ describe("js grader", () => {
   });
 
   it("rejects bad specs with a precise message", async () => {
-    expect(() => jsGraderSchema.parse({ type: "js", source: "" })).toThrow(/grade\(sample, item\)/);
-    expect(() => jsGraderSchema.parse({ type: "js", source: "x", timeout_ms: -1 })).toThrow(/timeout_ms/);
+    expect(() => jsGraderSchema.parse({ source: "" })).toThrow(/grade\(sample, item\)/);
+    expect(() => jsGraderSchema.parse({ source: "x", timeout_ms: -1 })).toThrow(/timeout_ms/);
     await expect(grader("function notGrade() {}")).rejects.toMatchObject({ code: "compile_error", message: /must define a function grade/ });
     await expect(grader("function grade( {")).rejects.toMatchObject({ code: "compile_error", message: /SyntaxError/ });
     expect(() => new IsolatePool({ code: "x".repeat(300_000) })).toThrow(/300000 characters; the limit is 262144/);
