@@ -155,17 +155,18 @@ export class SqliteRunStore implements RunStore {
   rewards(runId: string): RewardRow[] {
     const seq = this.#seqOrUndefined(runId);
     if (seq === undefined) return [];
-    const rows = this.db
-      .prepare("SELECT task, item_id, sample_index, reward, pass, error_kind FROM samples WHERE run = ? ORDER BY task, item_id, sample_index")
-      .all(seq) as unknown as { task: string; item_id: string; sample_index: number; reward: number; pass: number | null; error_kind: string | null }[];
-    return rows.map((r) => ({
-      task: r.task,
-      itemId: r.item_id,
-      sampleIndex: r.sample_index,
-      reward: r.reward,
-      pass: r.pass === null ? undefined : r.pass === 1,
-      errorKind: r.error_kind ?? undefined,
-    }));
+    const stmt = this.db.prepare(
+      "SELECT task, item_id, sample_index, reward, pass, error_kind FROM samples WHERE run = ? ORDER BY task, item_id, sample_index",
+    );
+    // Arrays, not row objects: reading 100k rows measured ~3x cheaper.
+    stmt.setReturnArrays(true);
+    const rows = stmt.all(seq) as unknown as [string, string, number, number, number | null, string | null][];
+    const out: RewardRow[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      out[i] = { task: r[0], itemId: r[1], sampleIndex: r[2], reward: r[3], pass: r[4] === null ? undefined : r[4] === 1, errorKind: r[5] ?? undefined };
+    }
+    return out;
   }
 
   samples(runId: string, task?: string): SampleRecord[] {
