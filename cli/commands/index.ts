@@ -5,6 +5,7 @@ import { evalCommand } from "./eval.ts";
 import { compareCommand } from "./compare.ts";
 import { reportCommand } from "./report.ts";
 import { registerTrainCommand } from "../../trainer/cli.ts";
+import { demoCommand } from "../../scripts/demo-command.ts";
 
 export interface CliContext {
   /** Set by a command's action; main returns it. */
@@ -15,4 +16,4 @@ export interface CliCommand {
   register(program: Command, ctx: CliContext): void;
 }
 
-export const COMMANDS: CliCommand[] = [evalCommand, compareCommand, reportCommand, { register: registerTrainCommand }];
+export const COMMANDS: CliCommand[] = [evalCommand, compareCommand, reportCommand, { register: registerTrainCommand }, demoCommand];

@@ -1,0 +1,27 @@
+// `arbiter demo` (registered in cli/commands/index.ts). The demo module and its model runtimes are
+// imported only when the command runs.
+import { resolve } from "node:path";
+import type { Command } from "commander";
+
+export const demoCommand = {
+  register(program: Command): void {
+    program
+      .command("demo")
+      .description("eval -> GRPO -> eval on the bundled tiny model; prints the paired advantage and a reward curve")
+      .option("--model <dir>", "model folder (HF layout with onnx/ and model.safetensors)")
+      .option("--out <dir>", "output folder (run store, fine-tuned model, reward-curve.html)", ".arbiter/demo")
+      .option("--steps <n>", "GRPO steps")
+      .option("--python <path>", "python with torch for the engine worker (default /usr/bin/python3)")
+      .action(async (flags: { model?: string; out: string; steps?: string; python?: string }) => {
+        const { runDemo, DEMO_DEFAULTS, BUNDLED_MODEL } = await import("./demo.ts");
+        const steps = flags.steps === undefined ? DEMO_DEFAULTS.steps : Number(flags.steps);
+        if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps: expected a positive integer, got ${flags.steps}`);
+        await runDemo({
+          ...DEMO_DEFAULTS, steps,
+          modelDir: resolve(flags.model ?? BUNDLED_MODEL),
+          outDir: resolve(flags.out),
+          ...(flags.python ? { python: flags.python } : {}),
+        });
+      });
+  },
+};
