@@ -69,8 +69,9 @@ class Block(nn.Module):
 
 
 class Encoder(nn.Module):
-    def __init__(self):
+    def __init__(self, causal=True):
         super().__init__()
+        self.causal = causal
         self.tok, self.pos = nn.Embedding(len(VOCAB), H), nn.Embedding(MAX_POS, H)
         self.blocks = nn.ModuleList([Block() for _ in range(LAYERS)])
         self.ln = nn.LayerNorm(H)
@@ -79,8 +80,9 @@ class Encoder(nn.Module):
         T = input_ids.shape[1]
         pos = torch.arange(T, device=input_ids.device)
         x = self.tok(input_ids) + self.pos(pos)[None]
-        causal = pos[None, :] <= pos[:, None]  # [T, T], key <= query
-        keep = causal[None, None] & (attention_mask[:, None, None, :] > 0)
+        keep = attention_mask[:, None, None, :] > 0
+        if self.causal:
+            keep = keep & (pos[None, :] <= pos[:, None])[None, None]  # key <= query
         bias = (1.0 - keep.float()) * -1e9  # finite, so fully padded rows stay NaN-free
         for b in self.blocks:
             x = b(x, bias)
@@ -125,6 +127,55 @@ def example(rng):
     else:
         completion, label = rng.choice(NO_DIGIT), 0.0
     return TEMPLATE.format(prompt=prompt, completion=completion), label
+
+
+WORDS = ("cat dog bird fish horse mouse tree river mountain ocean city road car train plane ship "
+         "money bank price market stock sales revenue profit code bug test server error deploy "
+         "red green blue small large fast slow happy sad old new hot cold rain snow sun").split()
+
+
+def sentence(rng):
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 8)))
+
+
+def perturb(text, rng):
+    words = text.split()
+    op = rng.random()
+    if op < 0.33 and len(words) > 3:
+        del words[rng.randrange(len(words))]
+    elif op < 0.66:
+        i = rng.randrange(len(words) - 1)
+        words[i], words[i + 1] = words[i + 1], words[i]
+    else:
+        words[rng.randrange(len(words))] = rng.choice(WORDS)
+    return " ".join(words)
+
+
+def mean_pool(h, mask):
+    m = mask.unsqueeze(-1).float()
+    return F.normalize((h * m).sum(1) / m.sum(1), dim=-1)
+
+
+def train_embedder(rng, steps):
+    """Contrastive (InfoNCE, SimCSE-style) training: a sentence and a lightly edited copy embed close,
+    other sentences in the batch far apart."""
+    enc = Encoder(causal=False)
+    opt = torch.optim.AdamW(enc.parameters(), lr=3e-3)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 - s / steps)
+    t0 = time.time()
+    for step in range(steps):
+        base = [sentence(rng) for _ in range(32)]
+        ids, mask = batchify(base + [perturb(b, rng) for b in base])
+        e = mean_pool(enc(ids, mask), mask)
+        sim = e[:32] @ e[32:].T / 0.05
+        loss = F.cross_entropy(sim, torch.arange(32))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if step % 100 == 0 or step == steps - 1:
+            print(f"embed step {step} loss {loss.item():.4f} {time.time() - t0:.1f}s", flush=True)
+    return enc.eval()
 
 
 def write_folder(out, config, onnx_model, names_out, dummy):
@@ -197,18 +248,19 @@ def main():
                  dict(common, architectures=["BertForSequenceClassification"], num_labels=1,
                       id2label={"0": "reward"}, label2id={"reward": 0}, problem_type="regression"),
                  model, ["logits"], dummy)
-    write_folder(os.path.join(out_dir, "tiny-embed"), dict(common, architectures=["BertModel"]),
-                 EmbedModel(enc), ["last_hidden_state"], dummy)
+    embed_enc = train_embedder(random.Random(SEED + 2), int(os.environ.get("EMBED_STEPS", "400")))
+    embed_config = dict(common, architectures=["BertModel"])
+    embed_config["arbiter"] = dict(common["arbiter"], pooling="mean", attention="bidirectional",
+                                   task="contrastive: a sentence and a lightly edited copy embed close")
+    write_folder(os.path.join(out_dir, "tiny-embed"), embed_config, EmbedModel(embed_enc), ["last_hidden_state"], dummy)
 
     # Expected torch outputs for the parity test (texts padded together in one batch).
     texts = ["Say the digit 7.\nThe answer is 7.", "Say the digit 7.\nThe answer is 2.", "Say the digit 4.\nno idea",
-             "Say the digit 0.\n0", "the cat sat on the mat", "a dog sat on a mat", "quarterly revenue grew 4%"]
+             "Say the digit 0.\n0", "red cat river happy train", "red cat river sad train", "stock profit server error deploy"]
     with torch.no_grad():
         ids, mask = batchify(texts)
         logits = model(ids, mask).squeeze(1).tolist()
-        h = EmbedModel(enc)(ids, mask)
-        m = mask.unsqueeze(-1).float()
-        emb = F.normalize((h * m).sum(1) / m.sum(1), dim=-1)
+        emb = mean_pool(embed_enc(ids, mask), mask)
     expected = dict(texts=texts, reward_logits=logits, embeddings=emb.tolist())
     for name in ["tiny-reward", "tiny-embed"]:
         with open(os.path.join(out_dir, name, "expected.json"), "w") as f:
