@@ -81,6 +81,14 @@ describe("arbiter eval", () => {
     expect(readFileSync(summary, "utf8")).toBe("previous content\n" + markdown + "\n");
     expect(await parseJUnit(junit)).toEqual({ cases: ["alpha", "beta", "gamma"], failed: [] });
     expect(r.stdout).toContain("alpha");
+
+    // --resume --run-id alone: suite, policy and K come from the stored spec; nothing is regenerated.
+    const again = join(dir, "again.json");
+    const resumed = await arbiter(["eval", "--resume", "--run-id", report.run.id, "--db", db, "--out", again]);
+    expect(resumed.exitCode, resumed.all).toBe(0);
+    const second = JSON.parse(readFileSync(again, "utf8")) as ReportV1;
+    expect(second.run.spec).toEqual(report.run.spec);
+    expect(second.tasks.map((t) => t.items)).toEqual(report.tasks.map((t) => t.items));
   });
 
   it("exit 1: significantly worse than the baseline on one task; compare agrees", async () => {
@@ -120,6 +128,7 @@ describe("arbiter eval", () => {
       [["eval", "--suite", suite, "--policy", "nope:x", "--db", db], /--policy nope:x: .*unknown scheme "nope"/],
       [["eval", "--suite", suite, "--policy", `replay:${replay}`, "--correction", "bonferroni"], /expected one of holm, bh/],
       [["compare", baselinePath, join(dir, "suite", "alpha.jsonl")], /alpha\.jsonl: not JSON/],
+      [["eval", "--resume", "--run-id", "nope", "--db", db], /--resume --run-id nope: no such run in /],
     ];
     const badVerifier = writeSuite(join(dir, "bad-verifier"), [TASKS[0]!]);
     const yaml = readFileSync(join(badVerifier, "suite.yaml"), "utf8").replace("normalize: [trim]", "normalize: [trim, sideways]");
