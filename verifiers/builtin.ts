@@ -10,6 +10,10 @@ import { similarityFactory } from "./similarity.ts";
 import { pythonGraderFactory } from "./python-grader.ts";
 import { unitTestFactory } from "./unit-test.ts";
 import type { VerifierFactory } from "./types.ts";
+import { jsGraderFactory } from "./js-grader.ts";
+import { rewardModelFactory } from "./reward-model.ts";
+import { cosineFactory } from "./embedding.ts";
+import { labelModelFactory, scoreModelFactory } from "./judge.ts";
 
 export function builtinFactories(): VerifierFactory<any>[] {
   return [
@@ -24,6 +28,11 @@ export function builtinFactories(): VerifierFactory<any>[] {
     textSimilarityFactory,
     unitTestFactory,
     pythonGraderFactory,
+    jsGraderFactory,
+    rewardModelFactory,
+    cosineFactory,
+    scoreModelFactory(),
+    labelModelFactory(),
   ];
 }
 

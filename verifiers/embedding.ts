@@ -4,7 +4,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { env, pipeline } from "@huggingface/transformers";
 import { z } from "zod";
 import { baseShape, readInput, readReference, unavailable } from "./common.ts";
 import { referenceStrings } from "./exact-match.ts";
@@ -51,6 +50,8 @@ export class Embedder {
     for (const f of ["config.json", "tokenizer.json", "onnx/model.onnx"]) {
       if (!existsSync(resolve(dir, f))) throw new ModelLoadError(`embedding model folder ${dir} has no ${f} (expected config.json, tokenizer.json, onnx/model.onnx)`);
     }
+    // Loaded on first use: the registry lists this factory without paying for the ONNX runtime.
+    const { env, pipeline } = await import("@huggingface/transformers");
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     try {

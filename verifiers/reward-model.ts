@@ -3,7 +3,6 @@
 // Concurrent verify() calls are gathered by a micro-batcher into one forward pass.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { AutoModelForSequenceClassification, AutoTokenizer, env } from "@huggingface/transformers";
 import { z } from "zod";
 import type { ChatMessage } from "../tasks/types.ts";
 import { renderTemplate, scopeOf } from "./template.ts";
@@ -149,6 +148,8 @@ export class SequenceClassifier {
     for (const f of ["config.json", "tokenizer.json", "onnx/model.onnx"]) {
       if (!existsSync(resolve(dir, f))) throw new ModelLoadError(`reward model folder ${dir} has no ${f} (expected config.json, tokenizer.json, onnx/model.onnx)`);
     }
+    // Loaded on first use: the registry lists this factory without paying for the ONNX runtime.
+    const { AutoModelForSequenceClassification, AutoTokenizer, env } = await import("@huggingface/transformers");
     env.allowRemoteModels = false;
     env.allowLocalModels = true;
     try {
