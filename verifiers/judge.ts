@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { Policy } from "../harness/policy/types.ts";
 import type { ChatMessage, SamplingParams } from "../tasks/types.ts";
+import { configError } from "./errors.ts";
 import { checkTemplate, renderTemplate, scopeOf } from "./template.ts";
 import type { Verdict, Verifier, VerifierFactory, VerifierServices, VerifyContext } from "./types.ts";
 
@@ -235,7 +236,7 @@ export class LabelModelJudge extends Judge {
 
 async function judgePolicy(model: string, services: VerifierServices, given: Policy | undefined): Promise<Policy> {
   if (given) return given;
-  if (!services.policy) throw new Error(`judge model ${JSON.stringify(model)}: no policy service was given to reach it`);
+  if (!services.policy) throw configError(["model"], `judge model ${JSON.stringify(model)}: no policy service was given to reach it`);
   return services.policy(model);
 }
 
