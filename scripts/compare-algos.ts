@@ -38,7 +38,7 @@ const renderer = await ChatRenderer.load(BUNDLED_MODEL);
 const curves: Series[] = [];
 const timings: Record<string, number> = {};
 for (const algo of ALGOS) {
-  const engine = await TorchEngine.start({ modelDir: BUNDLED_MODEL, seed: Number(values.seed), threads: 2 });
+  const engine = await TorchEngine.start({ modelDir: BUNDLED_MODEL, seed: Number(values.seed), threads: 1 });
   const t0 = performance.now();
   try {
     const res = await train({

@@ -46,7 +46,7 @@ export interface DemoOptions {
 
 export const DEMO_DEFAULTS: Omit<DemoOptions, "modelDir" | "outDir"> = {
   steps: 40, groupsPerStep: 16, groupSize: 8, learningRate: 2e-3,
-  evalItems: 300, evalSamples: 2, temperature: 1, seed: 0, threads: 2,
+  evalItems: 300, evalSamples: 2, temperature: 1, seed: 0, threads: 1,
 };
 
 export interface DemoResult {

@@ -35,7 +35,7 @@ export interface TorchEngineOptions {
   device?: string;
   lora?: LoraOptions;
   seed?: number;
-  /** torch intra-op threads on CPU. */
+  /** CPU threads (torch, OpenMP, OpenBLAS); default 1: on a shared 2-core box more threads spin and run ~10x slower. */
   threads?: number;
   /** Padded tokens per micro-batch in logprobs/forwardBackward (gradient accumulation inside). */
   microBatchTokens?: number;
@@ -101,7 +101,7 @@ export class TorchEngine implements Engine {
   private constructor(opts: TorchEngineOptions) {
     this.timeoutMs = opts.timeoutMs ?? 600_000;
     const python = opts.python ?? process.env.ARBITER_PYTHON ?? "/usr/bin/python3";
-    this.proc = spawnWorker(python, opts.threads ?? 2);
+    this.proc = spawnWorker(python, opts.threads ?? 1);
     this.proc.stdout?.on("data", (chunk: Buffer) => this.onData(chunk));
     this.proc.stderr?.on("data", (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL);
