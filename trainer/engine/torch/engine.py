@@ -10,9 +10,10 @@ import torch
 
 import safetensors_io
 from export_onnx import export as export_onnx
+from fused_logprob import fused_token_logprobs
 from lora import apply_lora, merged_state_dict
 from model import CausalLM, ModelConfig, init_weights
-from sampling import sample as sample_batch
+from static_decode import sample_static
 
 
 class EngineRequestError(Exception):
@@ -132,7 +133,8 @@ class TorchEngine:
             seed = torch.randint(0, 2**31 - 1, (1,)).item()
         pad = self.cfg_raw.get("pad_token_id")
         self.model.eval()
-        return sample_batch(self.model, prompts, n, int(args["maxTokens"]),
+        # static KV cache, replayed as a CUDA graph on GPU (static_decode.py); same outputs as sampling.py
+        return sample_static(self.model, prompts, n, int(args["maxTokens"]),
                             temperature=float(args.get("temperature", 1.0)), top_p=float(args.get("topP", 1.0)),
                             seed=int(seed), stop_ids=args.get("stopTokenIds") or [],
                             pad_id=int(pad if pad is not None else 0), device=self.device,
@@ -167,14 +169,22 @@ class TorchEngine:
                 cols.append(len(p) + t - 1)
                 targets.append(c[t])
         ids = ids.to(self.device)
+        tgt = torch.tensor(targets, dtype=torch.long, device=self.device)
         with self._autocast():
             h, _ = self.model.hidden(ids)
             hs = h[torch.tensor(rows, device=self.device), torch.tensor(cols, device=self.device)]
-            logits = self.model.lm_head(hs)
-        logp_all = torch.log_softmax(logits.float(), dim=-1)
-        tgt = torch.tensor(targets, dtype=torch.long, device=self.device)
-        lp = logp_all.gather(-1, tgt[:, None])[:, 0]
-        ent = -(logp_all.exp() * logp_all).sum(-1).sum() if want_entropy else None
+        head = self.model.lm_head
+        if isinstance(head, torch.nn.Linear) and head.bias is None:
+            # never materialises [tokens, vocab] logits for backward (fused_logprob.py)
+            lp, ent_t = fused_token_logprobs(hs, head.weight, tgt,
+                                             compute_dtype=torch.bfloat16 if self.bf16 else torch.float32)
+            ent = ent_t.sum() if want_entropy else None
+        else:
+            with self._autocast():
+                logits = head(hs)
+            logp_all = torch.log_softmax(logits.float(), dim=-1)
+            lp = logp_all.gather(-1, tgt[:, None])[:, 0]
+            ent = -(logp_all.exp() * logp_all).sum(-1).sum() if want_entropy else None
         out, off = [], 0
         for i in idx:
             c = len(seqs[i][1])

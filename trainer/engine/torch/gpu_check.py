@@ -21,8 +21,11 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import engine as engine_module  # noqa: E402
 import safetensors_io  # noqa: E402
 from engine import TorchEngine  # noqa: E402
+from sampling import sample as dynamic_sample  # noqa: E402
+from static_decode import sample_static  # noqa: E402
 from model import CausalLM, ModelConfig, init_weights  # noqa: E402
 
 PEAK_BF16 = {"H100": 989e12, "H200": 989e12, "A100": 312e12}
@@ -192,16 +195,24 @@ def main():
     ap.add_argument("--max-tokens", type=int, default=256)
     ap.add_argument("--micro-tokens", type=int, default=16384)
     ap.add_argument("--skip-hf", action="store_true")
+    ap.add_argument("--skip-parity", action="store_true")
+    ap.add_argument("--sampler", choices=["static", "dynamic", "both"], default="static",
+                    help="static: preallocated KV cache replayed as a CUDA graph; dynamic: torch.cat cache")
     a = ap.parse_args()
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.type == "cuda":
         print(f"device: {torch.cuda.get_device_name()}, torch {torch.__version__}, CUDA {torch.version.cuda}")
     torch.backends.cuda.matmul.allow_tf32 = True
-    parity(a.tiny, device)
+    if not a.skip_parity:
+        parity(a.tiny, device)
     cfg = TINY if a.tiny else QWEN2_05B
     if a.tiny:
         a.prompts, a.group, a.prompt_len, a.max_tokens, a.steps = 2, 4, 8, 8, 2
-    d, ours = grpo_steps(cfg, a.steps, a.prompts, a.group, a.prompt_len, a.max_tokens, device, a.micro_tokens, 1e-6)
+    for which in (["dynamic", "static"] if a.sampler == "both" else [a.sampler]):
+        engine_module.sample_static = sample_static if which == "static" else dynamic_sample
+        print(f"sampler: {which}")
+        d, ours = grpo_steps(cfg, a.steps, a.prompts, a.group, a.prompt_len, a.max_tokens, device, a.micro_tokens,
+                             1e-6)
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
     if not a.skip_hf:

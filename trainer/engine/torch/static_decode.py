@@ -1,0 +1,157 @@
+"""Static-KV-cache sampling, replayed as a CUDA graph on GPU.
+
+The dynamic sampler (sampling.py) grows the KV cache with torch.cat and launches every kernel of
+every layer from Python for each new token, so small models decode launch-bound. Here the cache
+is preallocated for prompt + max_tokens, a decode step writes its K/V in place at a tensor index,
+and on CUDA the whole decode step is captured once as a CUDA graph and replayed per token.
+Same contract and outputs as sampling.sample (checked against it in tests/torch/static-decode).
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+
+from model import NEG, rotate_half
+from sampling import _filter_top_p
+
+
+class _StaticDecoder:
+    def __init__(self, model, B, S, dtype, device):
+        cfg = model.cfg
+        self.model, self.B, self.S = model, B, S
+        self.nkv, self.hd = cfg.num_key_value_heads, cfg.head_dim
+        self.rep = cfg.num_attention_heads // self.nkv
+        L = cfg.num_hidden_layers
+        self.k = [torch.zeros(B, self.nkv, S, self.hd, dtype=dtype, device=device) for _ in range(L)]
+        self.v = [torch.zeros(B, self.nkv, S, self.hd, dtype=dtype, device=device) for _ in range(L)]
+        self.tok = torch.zeros(B, 1, dtype=torch.long, device=device)
+        self.pos = torch.zeros(B, 1, dtype=torch.long, device=device)
+        self.idx = torch.zeros(1, dtype=torch.long, device=device)
+        self.mask = torch.zeros(B, S, dtype=torch.long, device=device)
+
+    def step(self):
+        """One decode token for every row: reads tok/pos/idx/mask, writes K/V at idx, returns logits [B, V]."""
+        m, B = self.model, self.B
+        x = m.model.embed_tokens(self.tok)  # [B, 1, H]
+        freqs = self.pos[..., None].float() * m.inv_freq[None, None, :]
+        emb = torch.cat([freqs, freqs], dim=-1)
+        cos, sin = emb.cos()[:, None].to(x.dtype), emb.sin()[:, None].to(x.dtype)
+        add = ((1 - self.mask) * NEG).float()[:, None, None, :]  # [B, 1, 1, S]
+        for i, layer in enumerate(m.model.layers):
+            a = layer.self_attn
+            h = layer.input_layernorm(x)
+            q = a.q_proj(h).view(B, 1, a.nh, a.hd).transpose(1, 2)
+            k = a.k_proj(h).view(B, 1, a.nkv, a.hd).transpose(1, 2)
+            v = a.v_proj(h).view(B, 1, a.nkv, a.hd).transpose(1, 2)
+            q = q * cos + rotate_half(q) * sin
+            k = k * cos + rotate_half(k) * sin
+            self.k[i].index_copy_(2, self.idx, k.to(self.k[i].dtype))
+            self.v[i].index_copy_(2, self.idx, v.to(self.v[i].dtype))
+            # one query token: its `rep` heads per KV group act as `rep` query rows against that group
+            qg = q.reshape(B, self.nkv, self.rep, self.hd).to(self.k[i].dtype)
+            att = torch.matmul(qg, self.k[i].transpose(-1, -2)).float() / math.sqrt(self.hd) + add
+            o = torch.matmul(torch.softmax(att, dim=-1).to(self.v[i].dtype), self.v[i])  # [B, nkv, rep, hd]
+            x = x + a.o_proj(o.reshape(B, 1, a.nh * a.hd).to(x.dtype))
+            x = x + layer.mlp(layer.post_attention_layernorm(x))
+        return m.lm_head(m.model.norm(x))[:, -1].float()
+
+
+@torch.no_grad()
+def sample_static(model, prompts, n, max_tokens, temperature=1.0, top_p=1.0, seed=0, stop_ids=(), pad_id=0,
+                  device="cpu", autocast=None, graph=None):
+    """Same contract as sampling.sample. graph=None: use a CUDA graph when on CUDA."""
+    device = torch.device(device)
+    use_graph = device.type == "cuda" if graph is None else graph
+    seqs = [p for p in prompts for _ in range(n)]
+    B, P = len(seqs), max(len(s) for s in prompts)
+    S = P + max_tokens
+    ids = torch.full((B, P), pad_id, dtype=torch.long)
+    mask = torch.zeros((B, P), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, P - len(s):] = torch.tensor(s, dtype=torch.long)
+        mask[i, P - len(s):] = 1
+    ids, mask = ids.to(device), mask.to(device)
+    pos = (mask.cumsum(-1) - 1).clamp(min=0)
+    ctx = (lambda: torch.autocast(device_type="cuda", dtype=torch.bfloat16, cache_enabled=False)) if autocast else None
+    with ctx() if ctx else _Null():
+        logits, past = model(ids, mask, pos, None)
+    dec = _StaticDecoder(model, B, S, past[0][0].dtype, device)
+    for i, (k, v) in enumerate(past):
+        dec.k[i][:, :, :P].copy_(k)
+        dec.v[i][:, :, :P].copy_(v)
+    del past
+    dec.mask[:, :P].copy_(mask)
+    dec.pos.copy_(pos[:, -1:])
+    logits = logits[:, -1].float()
+
+    def run_step():
+        with ctx() if ctx else _Null():
+            return dec.step()
+
+    graph_obj, graph_out = None, None
+    if use_graph and max_tokens > 1:
+        # warm up on a side stream (required before capture), then capture; the warm-up writes at
+        # index P, which the first real step overwrites.
+        dec.idx.fill_(P)
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            run_step()
+        torch.cuda.current_stream().wait_stream(side)
+        graph_obj = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(graph_obj):
+            graph_out = run_step()
+
+    gen = torch.Generator(device=device).manual_seed(int(seed))
+    stop = torch.tensor(sorted(set(stop_ids)), dtype=torch.long, device=device)
+    done = torch.zeros(B, dtype=torch.bool, device=device)
+    stopped = torch.zeros(B, dtype=torch.bool, device=device)
+    out_tokens, out_lp = [], []
+    for t in range(max_tokens):
+        if temperature <= 0:
+            tok = logits.argmax(-1)
+            lp = torch.log_softmax(logits, -1).gather(-1, tok[:, None])[:, 0]
+        else:
+            logp = torch.log_softmax(_filter_top_p(logits / temperature, top_p), -1)
+            tok = torch.multinomial(logp.exp(), 1, generator=gen)[:, 0]
+            lp = logp.gather(-1, tok[:, None])[:, 0]
+        tok = torch.where(done, torch.full_like(tok, pad_id), tok)
+        out_tokens.append(tok)
+        out_lp.append(lp)
+        alive = ~done
+        if stop.numel() > 0:
+            hit = (tok[:, None] == stop[None, :]).any(-1) & alive
+            stopped |= hit
+            done |= hit
+        if t == max_tokens - 1 or bool(done.all()):
+            break
+        dec.mask[:, P + t] = alive.long()
+        dec.tok.copy_(tok[:, None])
+        dec.pos += 1
+        dec.idx.fill_(P + t)
+        if graph_obj is not None:
+            graph_obj.replay()
+            logits = graph_out.clone()
+        else:
+            logits = run_step()
+    toks = torch.stack(out_tokens, 1).cpu()
+    lps = torch.stack(out_lp, 1).cpu()
+    stopped = stopped.cpu()
+    stop_set = set(stop_ids)
+    results = []
+    for i in range(B):
+        row, lrow = toks[i].tolist(), lps[i].tolist()
+        if bool(stopped[i]):
+            k = next(j for j, tk in enumerate(row) if tk in stop_set)
+            results.append({"completion": row[:k + 1], "logprobs": lrow[:k + 1], "finish": "stop"})
+        else:
+            results.append({"completion": row, "logprobs": lrow, "finish": "length"})
+    return [results[i * n:(i + 1) * n] for i in range(len(prompts))]
+
+
+class _Null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
