@@ -17,7 +17,7 @@ export const cosineSchema = z.strictObject({
   ...baseShape,
   /** Model folder (config.json, tokenizer.json, onnx/model.onnx); default: the bundled tiny model. */
   model: z.string().min(1).optional(),
-  pooling: z.enum(["mean", "cls", "none"]).default("mean"),
+  pooling: z.enum(["mean", "cls"]).default("mean"),
   pass_threshold: z.number().min(0).max(1).optional(),
   max_batch: z.number().int().positive().max(4096).default(64),
   /** Embeddings kept per text (references repeat across the K samples of an item). */

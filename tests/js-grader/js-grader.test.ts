@@ -97,6 +97,16 @@ describe("js grader", () => {
     expect(g.pool.stats).toMatchObject({ spawned: 2, crashes: 1 });
   });
 
+  it("answers calls still in flight when the pool closes", async () => {
+    const pool = new IsolatePool({ code: `function grade(s, item) { const t = Date.now(); while (Date.now() - t < 2000) {} return 1; }`, size: 1, limits: { timeoutMs: 5000 } });
+    await pool.start();
+    const pending = pool.call("{}", "{}");
+    await new Promise((r) => setTimeout(r, 100));
+    await pool.close();
+    expect(await pending).toMatchObject({ ok: false, kind: "crash", message: "the isolate pool closed" });
+    expect(await pool.call("{}", "{}")).toMatchObject({ ok: false, message: "the isolate pool is closed" });
+  });
+
   it("the outer watchdog kills a worker that stops answering", async () => {
     // A legitimately slow call with the watchdog set below it: only the watchdog can end it.
     const pool = new IsolatePool({ code: `function grade(s, item) { const t = Date.now(); while (Date.now() - t < item.ms) {} return 1; }`, size: 1, limits: { timeoutMs: 10_000 }, watchdogMs: 200 });

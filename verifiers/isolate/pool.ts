@@ -241,7 +241,11 @@ export class IsolatePool {
   #onExit(w: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     const wasReady = w.ready;
     this.#remove(w);
-    if (this.#closed || !wasReady) return;
+    if (this.#closed) {
+      for (const b of w.inFlight) for (const p of b.open.values()) p.resolve({ id: p.call.id, ok: false, kind: "crash", message: "the isolate pool closed" });
+      return;
+    }
+    if (!wasReady) return;
     if (w.killedBy === null) this.stats.crashes++;
     // The worker grades its batches in order, so only the oldest open batch can hold the culprit;
     // later batches go back to the queue untouched.
