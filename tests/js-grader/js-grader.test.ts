@@ -82,6 +82,8 @@ describe("js grader", () => {
     expect(() => jsGraderSchema.parse({ source: "x", timeout_ms: -1 })).toThrow(/timeout_ms/);
     await expect(grader("function notGrade() {}")).rejects.toMatchObject({ code: "compile_error", message: /must define a function grade/ });
     await expect(grader("function grade( {")).rejects.toMatchObject({ code: "compile_error", message: /SyntaxError/ });
+    // Top-level code runs under the same timeout as a call.
+    await expect(grader("for (;;) {} function grade() { return 1; }", { timeout_ms: 200 })).rejects.toMatchObject({ code: "compile_error", message: /timed out/ });
     expect(() => new IsolatePool({ code: "x".repeat(300_000) })).toThrow(/300000 characters; the limit is 262144/);
   });
 
