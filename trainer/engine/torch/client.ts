@@ -41,6 +41,9 @@ export interface TorchEngineOptions {
   microBatchTokens?: number;
   /** bf16 autocast on CUDA (default true). */
   bf16?: boolean;
+  /** Chunked fused lm_head log-probs: no [tokens, vocab] logits kept for backward (less memory, a
+   *  little slower); for large vocabularies and long completions. Default false. */
+  fusedLogprobs?: boolean;
   /** Ignore the weights on disk and initialise randomly from seed (tests, benchmarks). */
   randomInit?: boolean;
   /** Per-call timeout in ms (default 10 minutes); a call past it kills the worker. */
@@ -127,6 +130,7 @@ export class TorchEngine implements Engine {
     if (opts.lora) args.lora = opts.lora;
     if (opts.threads !== undefined) args.threads = opts.threads;
     if (opts.microBatchTokens !== undefined) args.microBatchTokens = opts.microBatchTokens;
+    if (opts.fusedLogprobs !== undefined) args.fusedLogprobs = opts.fusedLogprobs;
     try {
       const f = await eng.call("init", args, {}, opts.startTimeoutMs ?? 120_000);
       const r = f.header.result ?? {};
