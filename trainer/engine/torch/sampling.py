@@ -39,15 +39,7 @@ def sample(model, prompts, n, max_tokens, temperature=1.0, top_p=1.0, seed=0, st
     for _ in range(max_tokens):
         with autocast() if autocast else _null():
             logits, past = model(cur_ids, mask, cur_pos, past)
-        logits = logits[:, -1].float()
-        if temperature <= 0:
-            tok = logits.argmax(-1)
-            lp = torch.log_softmax(logits, -1).gather(-1, tok[:, None])[:, 0]
-        else:
-            filt = _filter_top_p(logits / temperature, top_p)
-            logp = torch.log_softmax(filt, -1)
-            tok = torch.multinomial(logp.exp(), 1, generator=gen)[:, 0]
-            lp = logp.gather(-1, tok[:, None])[:, 0]
+        tok, lp = choose(logits[:, -1].float(), temperature, top_p, gen)
         tok = torch.where(done, torch.full_like(tok, pad_id), tok)
         out_tokens.append(tok)
         out_lp.append(lp)
@@ -61,19 +53,35 @@ def sample(model, prompts, n, max_tokens, temperature=1.0, top_p=1.0, seed=0, st
         mask = torch.cat([mask, alive.long()[:, None]], dim=1)
         cur_pos = cur_pos[:, -1:] + 1
         cur_ids = tok[:, None]
+    return pack_results(out_tokens, out_lp, stopped, stop_ids, n, len(prompts))
+
+
+def choose(logits, temperature, top_p, gen):
+    """Next token per row and its log-prob under the distribution actually sampled from."""
+    if temperature <= 0:
+        tok = logits.argmax(-1)
+        return tok, torch.log_softmax(logits, -1).gather(-1, tok[:, None])[:, 0]
+    logp = torch.log_softmax(_filter_top_p(logits / temperature, top_p), -1)
+    tok = torch.multinomial(logp.exp(), 1, generator=gen)[:, 0]
+    return tok, logp.gather(-1, tok[:, None])[:, 0]
+
+
+def pack_results(out_tokens, out_lp, stopped, stop_ids, n, n_prompts):
+    """Per-step token/log-prob columns -> per prompt, n dicts {completion, logprobs, finish};
+    a stopped row ends at (and includes) its first stop token."""
     toks = torch.stack(out_tokens, 1).cpu()
     lps = torch.stack(out_lp, 1).cpu()
     stopped = stopped.cpu()
+    stop_set = set(stop_ids)
     results = []
-    for i in range(B):
+    for i in range(toks.shape[0]):
         row, lrow = toks[i].tolist(), lps[i].tolist()
         if bool(stopped[i]):
-            k = next(j for j, t in enumerate(row) if t in set(stop_ids))
-            comp, lp, fin = row[:k + 1], lrow[:k + 1], "stop"
+            k = next(j for j, t in enumerate(row) if t in stop_set)
+            results.append({"completion": row[:k + 1], "logprobs": lrow[:k + 1], "finish": "stop"})
         else:
-            comp, lp, fin = row, lrow, "length"
-        results.append({"completion": comp, "logprobs": lp, "finish": fin})
-    return [results[i * n:(i + 1) * n] for i in range(len(prompts))]
+            results.append({"completion": row, "logprobs": lrow, "finish": "length"})
+    return [results[i * n:(i + 1) * n] for i in range(n_prompts)]
 
 
 class _null:

@@ -6,13 +6,14 @@ is preallocated for prompt + max_tokens, a decode step writes its K/V in place a
 and on CUDA the whole decode step is captured once as a CUDA graph and replayed per token.
 Same contract and outputs as sampling.sample (checked against it in tests/torch/static-decode).
 """
+import contextlib
 import math
 
 import torch
 import torch.nn.functional as F
 
 from model import NEG, rotate_half
-from sampling import _filter_top_p
+from sampling import choose, pack_results
 
 
 class _StaticDecoder:
@@ -73,7 +74,7 @@ def sample_static(model, prompts, n, max_tokens, temperature=1.0, top_p=1.0, see
     ids, mask = ids.to(device), mask.to(device)
     pos = (mask.cumsum(-1) - 1).clamp(min=0)
     ctx = (lambda: torch.autocast(device_type="cuda", dtype=torch.bfloat16, cache_enabled=False)) if autocast else None
-    with ctx() if ctx else _Null():
+    with ctx() if ctx else contextlib.nullcontext():
         logits, past = model(ids, mask, pos, None)
     dec = _StaticDecoder(model, B, S, past[0][0].dtype, device)
     for i, (k, v) in enumerate(past):
@@ -85,7 +86,7 @@ def sample_static(model, prompts, n, max_tokens, temperature=1.0, top_p=1.0, see
     logits = logits[:, -1].float()
 
     def run_step():
-        with ctx() if ctx else _Null():
+        with ctx() if ctx else contextlib.nullcontext():
             return dec.step()
 
     graph_obj, graph_out = None, None
@@ -108,13 +109,7 @@ def sample_static(model, prompts, n, max_tokens, temperature=1.0, top_p=1.0, see
     stopped = torch.zeros(B, dtype=torch.bool, device=device)
     out_tokens, out_lp = [], []
     for t in range(max_tokens):
-        if temperature <= 0:
-            tok = logits.argmax(-1)
-            lp = torch.log_softmax(logits, -1).gather(-1, tok[:, None])[:, 0]
-        else:
-            logp = torch.log_softmax(_filter_top_p(logits / temperature, top_p), -1)
-            tok = torch.multinomial(logp.exp(), 1, generator=gen)[:, 0]
-            lp = logp.gather(-1, tok[:, None])[:, 0]
+        tok, lp = choose(logits, temperature, top_p, gen)
         tok = torch.where(done, torch.full_like(tok, pad_id), tok)
         out_tokens.append(tok)
         out_lp.append(lp)
@@ -134,24 +129,4 @@ def sample_static(model, prompts, n, max_tokens, temperature=1.0, top_p=1.0, see
             logits = graph_out.clone()
         else:
             logits = run_step()
-    toks = torch.stack(out_tokens, 1).cpu()
-    lps = torch.stack(out_lp, 1).cpu()
-    stopped = stopped.cpu()
-    stop_set = set(stop_ids)
-    results = []
-    for i in range(B):
-        row, lrow = toks[i].tolist(), lps[i].tolist()
-        if bool(stopped[i]):
-            k = next(j for j, tk in enumerate(row) if tk in stop_set)
-            results.append({"completion": row[:k + 1], "logprobs": lrow[:k + 1], "finish": "stop"})
-        else:
-            results.append({"completion": row, "logprobs": lrow, "finish": "length"})
-    return [results[i * n:(i + 1) * n] for i in range(len(prompts))]
-
-
-class _Null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False
+    return pack_results(out_tokens, out_lp, stopped, stop_ids, n, len(prompts))
