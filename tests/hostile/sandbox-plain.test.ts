@@ -1,3 +1,3 @@
 import { hostileSuite } from "./suite.ts";
 
-hostileSuite("plain", 64000);
+hostileSuite("plain");

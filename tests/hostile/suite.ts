@@ -8,18 +8,24 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unitTestFactory } from "../../verifiers/unit-test.ts";
+import { scan } from "../../verifiers/sandbox/sweep.ts";
 import type { ProgramTier } from "../../verifiers/sandbox/types.ts";
+import { reserveUidBlock } from "../../verifiers/sandbox/uid-pool.ts";
 import type { Verifier, VerifierServices } from "../../verifiers/types.ts";
 import { CASES } from "./cases.ts";
 
 const PY_TESTS = "from solution import add\n\ndef test_a():\n    assert add(1, 2) == 3\n\ndef test_b():\n    assert add(2, 2) == 4\n";
 const JS_TESTS = "test('a', () => assert.equal(add(1, 2), 3));\ntest('b', () => assert.equal(add(2, 2), 4));\n";
 const GOOD = { python: "def add(a, b):\n    return a + b\n", javascript: "function add(a, b) { return a + b }\n" };
-const UID_COUNT = 50;
+const ENV_KEYS = ["ARBITER_SANDBOX_UID_BASE", "ARBITER_SANDBOX_UID_COUNT", "ARBITER_CANARY", "HOME"] as const;
 
-export function hostileSuite(tier: ProgramTier, uidBase: number): void {
-  process.env.ARBITER_SANDBOX_UID_BASE = String(uidBase);
-  process.env.ARBITER_SANDBOX_UID_COUNT = String(UID_COUNT);
+export function hostileSuite(tier: ProgramTier): void {
+  // A uid block no other live process holds: the leftover check below then sees only this
+  // file's sandbox processes, even with other test files, or another copy of this one, running.
+  const block = reserveUidBlock();
+  const savedEnv = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
+  process.env.ARBITER_SANDBOX_UID_BASE = String(block.base);
+  process.env.ARBITER_SANDBOX_UID_COUNT = String(block.count);
   const canary = `canary-${randomBytes(12).toString("hex")}`;
   let home = "";
   let sentinel = "";
@@ -46,7 +52,7 @@ export function hostileSuite(tier: ProgramTier, uidBase: number): void {
       otherRun = path.join(fs.mkdtempSync(path.join(sbRoot, "run-other-")), "work");
       fs.mkdirSync(otherRun, { mode: 0o700 });
       fs.writeFileSync(path.join(otherRun, "secret.txt"), canary);
-      fs.chownSync(otherRun, uidBase + UID_COUNT + 1, uidBase + UID_COUNT + 1);
+      fs.chownSync(otherRun, 65533, 65533); // a uid no run of this suite gets
       server = net.createServer((s) => {
         connections++;
         s.destroy();
@@ -66,6 +72,11 @@ export function hostileSuite(tier: ProgramTier, uidBase: number): void {
     afterAll(() => {
       server?.close();
       for (const d of [home, sentinel, path.dirname(otherRun)]) if (d) fs.rmSync(d, { recursive: true, force: true });
+      for (const k of ENV_KEYS) {
+        if (savedEnv[k] === undefined) delete process.env[k];
+        else process.env[k] = savedEnv[k];
+      }
+      block.release();
     });
 
     for (const c of CASES) {
@@ -83,7 +94,8 @@ export function hostileSuite(tier: ProgramTier, uidBase: number): void {
         expect(text).not.toMatch(/\u001b|\u0000/); // escapes never reach a terminal raw
         if (c.attempted) expect(String((v.details as { stdout?: string })?.stdout)).toMatch(/ATTEMPTED|ok/);
         expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
-        expect(await survivors(uidBase)).toEqual([]);
+        // No grace period: a verdict is returned only after its uid runs nothing.
+        expect(survivors(block.base, block.count)).toEqual([]);
         expect(fs.readdirSync(sentinel)).toEqual(["file.txt"]);
         expect(fs.readFileSync(path.join(sentinel, "file.txt"), "utf8")).toBe("sentinel");
         expect(fs.readFileSync(path.join(home, ".arbiter-canary"), "utf8")).toBe(canary);
@@ -96,22 +108,15 @@ export function hostileSuite(tier: ProgramTier, uidBase: number): void {
   });
 }
 
-/** Live processes whose real uid lies in this suite's sandbox uid range. */
-async function survivors(uidBase: number): Promise<string[]> {
-  for (let i = 0; ; i++) {
-    const found: string[] = [];
-    for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-      try {
-        const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
-        const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
-        // Zombies run nothing; bwrap's orphaned init is one until the host's init reaps it.
-        if (/^State:\s+Z/m.test(status)) continue;
-        if (uid >= uidBase && uid < uidBase + UID_COUNT) found.push(`${pid} ${/^Name:\s+(.*)$/m.exec(status)?.[1]}`);
-      } catch {
-        /* exited */
-      }
+/** Live processes of this suite's sandbox uids (zombies excluded: they wait for init to reap them). */
+function survivors(base: number, count: number): string[] {
+  return scan(base, count).map(({ pid, uid }) => {
+    let cmd = "?";
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "latin1").replaceAll("\0", " ").trim().slice(0, 80);
+    } catch {
+      /* exited */
     }
-    if (found.length === 0 || i >= 10) return found;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return `${pid} uid=${uid} ${cmd}`;
+  });
 }

@@ -1,4 +1,5 @@
 // cgroup v1 memory and pids limits for one run; the run is entered by a root shell before exec.
+// Run cgroups are named `<harness pid>-run-…`, so a later harness can remove what a dead one left.
 import fs from "node:fs";
 import path from "node:path";
 
@@ -7,15 +8,20 @@ export interface RunCgroups {
   memory?: string;
 }
 
+/** Dirs whose removal failed (a process was still exiting); retried before each new run. */
+const pending = new Set<string>();
+
 export function createRunCgroups(
   parents: { memoryCgroup?: string; pidsCgroup?: string },
   name: string,
   memoryMb: number,
   processes: number,
 ): RunCgroups {
+  for (const d of pending) if (tryRmdir(d)) pending.delete(d);
   const out: RunCgroups = { dirs: [] };
+  const own = `${process.pid}-${name}`;
   if (parents.memoryCgroup) {
-    const d = path.join(parents.memoryCgroup, name);
+    const d = path.join(parents.memoryCgroup, own);
     fs.mkdirSync(d);
     out.dirs.push(d);
     out.memory = d;
@@ -29,7 +35,7 @@ export function createRunCgroups(
     }
   }
   if (parents.pidsCgroup) {
-    const d = path.join(parents.pidsCgroup, name);
+    const d = path.join(parents.pidsCgroup, own);
     fs.mkdirSync(d);
     out.dirs.push(d);
     // +8 for bwrap's own processes and the entering shell.
@@ -51,33 +57,31 @@ export function oomKilled(cg: RunCgroups): boolean | undefined {
   }
 }
 
-/** SIGKILLs every process left in the run's cgroups until none remain, then removes them. */
-export async function killAndRemove(cg: RunCgroups): Promise<number> {
-  const killed = await killAll(cg);
+/** SIGKILLs what is left in the run's cgroups, then removes them (or queues them for later). */
+export async function killAndRemove(cg: RunCgroups): Promise<void> {
+  await killAll(cg);
   for (const d of cg.dirs) {
-    for (let i = 0; i < 50; i++) {
-      try {
-        fs.rmdirSync(d);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 5));
-      }
+    let removed = false;
+    for (let i = 0; i < 20 && !removed; i++) {
+      removed = tryRmdir(d);
+      if (!removed) await new Promise((r) => setTimeout(r, 5));
     }
+    if (!removed) pending.add(d);
   }
-  return killed;
 }
 
-/** SIGKILLs every process in the run's cgroups, repeating until none remain. */
-export async function killAll(cg: RunCgroups): Promise<number> {
-  let killed = 0;
+/**
+ * A first, cheap pass: SIGKILLs every process listed in the run's cgroups until none remain.
+ * The authoritative sweep is by uid (sweep.ts); this one also covers hosts where it cannot run.
+ */
+export async function killAll(cg: RunCgroups): Promise<void> {
   for (const d of cg.dirs) {
-    for (let round = 0; round < 500; round++) {
+    for (let round = 0; round < 200; round++) {
       const pids = readProcs(d);
       if (pids.length === 0) break;
       for (const pid of pids) {
         try {
           process.kill(pid, "SIGKILL");
-          killed++;
         } catch {
           /* already gone */
         }
@@ -85,7 +89,52 @@ export async function killAll(cg: RunCgroups): Promise<number> {
       await new Promise((r) => setTimeout(r, 2));
     }
   }
-  return killed;
+}
+
+/**
+ * Removes run cgroups left by harness processes that died mid-run (their processes are killed
+ * first), and empty unnamed ones older than a minute (left by older versions).
+ */
+export function reapStaleCgroups(parents: { memoryCgroup?: string; pidsCgroup?: string }): void {
+  for (const parent of [parents.memoryCgroup, parents.pidsCgroup]) {
+    if (!parent) continue;
+    let names: string[];
+    try {
+      names = fs.readdirSync(parent);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const d = path.join(parent, name);
+      const owner = /^(\d+)-run-/.exec(name)?.[1];
+      if (owner !== undefined) {
+        if (alive(Number(owner))) continue;
+        for (const pid of readProcs(d)) {
+          try {
+            process.kill(pid, "SIGKILL");
+          } catch {
+            /* gone */
+          }
+        }
+        if (!tryRmdir(d)) pending.add(d);
+      } else if (name.startsWith("run-")) {
+        try {
+          if (Date.now() - fs.statSync(d).mtimeMs > 60_000 && readProcs(d).length === 0) tryRmdir(d);
+        } catch {
+          /* gone */
+        }
+      }
+    }
+  }
+}
+
+function tryRmdir(d: string): boolean {
+  try {
+    fs.rmdirSync(d);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ENOENT";
+  }
 }
 
 function readProcs(d: string): number[] {
@@ -93,5 +142,14 @@ function readProcs(d: string): number[] {
     return fs.readFileSync(path.join(d, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
   } catch {
     return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -2,6 +2,7 @@
 import { execa } from "execa";
 import fs from "node:fs";
 import path from "node:path";
+import { reapStaleCgroups } from "./cgroup.ts";
 import type { ProgramTier } from "./types.ts";
 
 export interface HostCapabilities {
@@ -41,6 +42,7 @@ export function warnIfWeak(caps: HostCapabilities): void {
 async function doProbe(): Promise<HostCapabilities> {
   const isRoot = process.getuid?.() === 0;
   const cg = isRoot ? prepareCgroups() : {};
+  reapStaleCgroups(cg);
   const bwrapPath = ["/usr/bin/bwrap", "/bin/bwrap"].find((p) => fs.existsSync(p));
   if (!bwrapPath) return { tier: "plain", reason: "bwrap is not installed", isRoot, ...cg };
   // The same shape the bwrap tier uses: all namespaces, as an unprivileged uid when we are root.

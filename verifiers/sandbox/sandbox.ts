@@ -1,7 +1,6 @@
 // The program sandbox: one run = fresh dirs, a dedicated uid, rlimits, cgroups when writable,
 // the tier's isolation, a parent-enforced wall clock, capped output and a kill sweep.
 import { execa } from "execa";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,6 +9,7 @@ import { createRunCgroups, killAll, killAndRemove, oomKilled, type RunCgroups } 
 import { plainPaths } from "./plain.ts";
 import { probeHost, warnIfWeak, type HostCapabilities } from "./probe.ts";
 import { decodeBytes } from "./text.ts";
+import { killUid, sweepUid } from "./sweep.ts";
 import { leaseUid, type UidLease } from "./uid-pool.ts";
 import { makeRunDirs, removeRunDirs } from "./workdir.ts";
 import {
@@ -55,7 +55,7 @@ export function resolveLimits(partial: Partial<SandboxLimits> | undefined): Sand
 
 async function runOnce(caps: HostCapabilities, tier: ProgramTier, nodePath: string, req: SandboxRequest): Promise<SandboxResult> {
   const limits = resolveLimits(req.limits);
-  const lease: UidLease | undefined = caps.isRoot ? leaseUid() : undefined;
+  const lease: UidLease | undefined = caps.isRoot ? await leaseUid() : undefined;
   let dirs: ReturnType<typeof makeRunDirs> | undefined;
   let cg: RunCgroups = { dirs: [] };
   try {
@@ -80,8 +80,11 @@ async function runOnce(caps: HostCapabilities, tier: ProgramTier, nodePath: stri
     return await execute(full, tier, tier === "bwrap" ? {} : env, tier === "bwrap" ? "/" : dirs.work, limits, req, cg, lease?.uid);
   } finally {
     await killAndRemove(cg);
+    // The run is over only when its uid runs nothing; a uid that cannot be cleared stays leased.
+    const clean = lease ? await sweepUid(lease.uid) : true;
     if (dirs) removeRunDirs(dirs);
-    lease?.release();
+    if (clean) lease?.release();
+    else process.emitWarning(`sandbox uid ${lease?.uid} still runs processes after the sweep; it stays quarantined`, { code: "ARBITER_SANDBOX_LEFTOVER" });
   }
 }
 
@@ -125,21 +128,26 @@ async function execute(
     ...(req.signal ? { cancelSignal: req.signal } : {}),
   });
   const pid = sub.pid;
-  // Sweep as soon as the main process ends: a setsid survivor holding stdout open would
-  // otherwise keep the streams (and this await) alive.
+  // Kill survivors as soon as the main process ends: a setsid daemon holding stdout open would
+  // otherwise keep the streams (and this await) alive. runOnce then waits for the uid to be empty.
+  let early: Promise<unknown> | undefined;
   const sweep = () => {
-    void killAll(cg);
-    if (tier === "plain") sweepPlain(pid, uid, cg);
+    // Awaited below: a killer still running as the uid must not outlive the lease.
+    early = Promise.all([killAll(cg), uid !== undefined ? killUid(uid) : undefined]);
+    if (uid === undefined && pid !== undefined) killGroup(pid);
   };
+  let deadPolls = 0;
   const watcher = setInterval(() => {
-    if (pid !== undefined && !alive(pid)) {
+    // Two polls in a row: ordinary runs resolve first and never pay for an early sweep.
+    if (pid !== undefined && !alive(pid) && ++deadPolls >= 2) {
       clearInterval(watcher);
       sweep();
     }
   }, 20);
   const r = await sub;
   clearInterval(watcher);
-  sweep();
+  await early;
+  if (uid === undefined && pid !== undefined) killGroup(pid);
   const durationMs = performance.now() - started;
   const overflow = r.isMaxBuffer ? /Command's (\w+) was larger than/.exec(r.message ?? "")?.[1] : undefined;
   const exit = typeof r.exitCode === "number" ? r.exitCode : null;
@@ -164,18 +172,12 @@ async function execute(
   return out;
 }
 
-/** Without namespaces, survivors are found by process group, then by the run's uid (kill -1 as that uid). */
-function sweepPlain(pid: number | undefined, uid: number | undefined, cg: RunCgroups): void {
-  if (pid !== undefined) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      /* group already gone */
-    }
-  }
-  if (uid !== undefined && cg.dirs.length === 0) {
-    // kill(-1) from the run's uid reaches every process of that uid and nothing else.
-    spawnSync("/usr/bin/setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "--", "/bin/kill", "-9", "-1"], { stdio: "ignore" });
+/** Without a uid of its own (not root), the run's survivors are reached by process group only. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    /* group already gone */
   }
 }
 
