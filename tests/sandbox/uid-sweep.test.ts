@@ -3,11 +3,13 @@
 import { execa } from "execa";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { reapStaleCgroups } from "../../verifiers/sandbox/cgroup.ts";
 import { probeHost } from "../../verifiers/sandbox/probe.ts";
 import { createSandbox } from "../../verifiers/sandbox/sandbox.ts";
 import { liveProcesses, scan, sweepUid } from "../../verifiers/sandbox/sweep.ts";
-import { leaseUid, reserveUidBlock } from "../../verifiers/sandbox/uid-pool.ts";
+import { leaseUid, reapStaleLeases, reserveUidBlock } from "../../verifiers/sandbox/uid-pool.ts";
 import type { ProgramTier } from "../../verifiers/sandbox/types.ts";
 
 const caps = await probeHost();
@@ -80,6 +82,28 @@ describe.runIf(caps.isRoot)("uid sweep", () => {
       await sweepUid(spareB);
     }
     expect((await leftover).signal).toBe("SIGKILL");
+  });
+
+  it("leftovers of a harness killed mid-run are swept by the next one", async () => {
+    const sandboxTs = path.join(import.meta.dirname, "../../verifiers/sandbox/sandbox.ts");
+    const script = `const { createSandbox } = await import(${JSON.stringify(sandboxTs)});
+      const sb = await createSandbox({ tier: "plain" });
+      await sb.run({ argv: ["/bin/sh", "-c", "setsid sleep 60 & sleep 60"], limits: { wallMs: 60000 } });`;
+    const harness = execa(process.execPath, ["--input-type=module", "-e", script], { reject: false });
+    for (let i = 0; i < 200 && scan(block.base, block.count).length < 3; i++) await new Promise((r) => setTimeout(r, 25));
+    const left = scan(block.base, block.count);
+    expect(left.length).toBeGreaterThanOrEqual(3);
+    harness.kill("SIGKILL");
+    await harness;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(scan(block.base, block.count).length).toBeGreaterThanOrEqual(3); // nothing else would end them
+    expect(await reapStaleLeases()).toContain(left[0]!.uid);
+    expect(scan(block.base, block.count)).toEqual([]);
+    expect(fs.existsSync(`/tmp/arbiter-sandbox-uids/${left[0]!.uid}`)).toBe(false);
+    reapStaleCgroups(caps);
+    for (const parent of [caps.memoryCgroup, caps.pidsCgroup]) {
+      if (parent) expect(fs.readdirSync(parent).filter((n) => n.startsWith(`${harness.pid}-run-`))).toEqual([]);
+    }
   });
 
   it("uid blocks held by live processes never overlap", () => {

@@ -3,6 +3,7 @@ import { execa } from "execa";
 import fs from "node:fs";
 import path from "node:path";
 import { reapStaleCgroups } from "./cgroup.ts";
+import { reapStaleLeases } from "./uid-pool.ts";
 import type { ProgramTier } from "./types.ts";
 
 export interface HostCapabilities {
@@ -42,7 +43,12 @@ export function warnIfWeak(caps: HostCapabilities): void {
 async function doProbe(): Promise<HostCapabilities> {
   const isRoot = process.getuid?.() === 0;
   const cg = isRoot ? prepareCgroups() : {};
-  reapStaleCgroups(cg);
+  if (isRoot) {
+    // Leftovers of harness processes that died mid-run: their uids first (waits for the
+    // processes to die), then their now-empty cgroups.
+    await reapStaleLeases();
+    reapStaleCgroups(cg);
+  }
   const bwrapPath = ["/usr/bin/bwrap", "/bin/bwrap"].find((p) => fs.existsSync(p));
   if (!bwrapPath) return { tier: "plain", reason: "bwrap is not installed", isRoot, ...cg };
   // The same shape the bwrap tier uses: all namespaces, as an unprivileged uid when we are root.

@@ -62,6 +62,35 @@ export function reserveUidBlock(): { base: number; count: number; release(): voi
   throw new Error(`no free sandbox uid block in ${BLOCK_BASE}..${BLOCK_END - 1}`);
 }
 
+/**
+ * Cleans up after harness processes that died mid-run: every uid lease they held is reclaimed,
+ * its processes killed, and the lease freed. Every sandbox process belongs to a leased uid, so
+ * this reaches all of their leftovers. Returns the uids swept.
+ */
+export async function reapStaleLeases(): Promise<number[]> {
+  let names: string[];
+  try {
+    names = fs.readdirSync(LOCK_DIR);
+  } catch {
+    return [];
+  }
+  const swept: number[] = [];
+  for (const name of names) {
+    const lock = path.join(LOCK_DIR, name);
+    const isUid = /^\d+$/.test(name);
+    if (!isUid && !/^block-\d+$/.test(name)) continue;
+    if (!staleOwner(lock)) continue;
+    const got = tryLock(lock);
+    if (!got) continue;
+    if (isUid && got === "reclaimed") {
+      if (!(await sweepUid(Number(name)))) continue; // stays locked by us: quarantined
+      swept.push(Number(name));
+    }
+    fs.rmSync(lock, { force: true });
+  }
+  return swept;
+}
+
 /** Creates `lock` holding our pid; takes over a lock whose owner is dead. */
 function tryLock(lock: string): false | "fresh" | "reclaimed" {
   if (create(lock)) return "fresh";
