@@ -90,7 +90,12 @@ describe("OpenAI graders used directly as verifier specs", () => {
     const v = await grade(spec, "the cat sat on the mat", undefined, { ref: "the cat is on the mat" });
     expect(v.reward).toBeCloseTo((1 / 48) ** 0.25, 12);
     expect(v.pass).toBe(true);
-    const err = await buildError({ ...spec, evaluation_metric: "cosine" });
+    // a registry without the embedding verifier says precisely what is missing
+    const noCosine = createRegistry(builtinFactories().filter((f) => f.kind !== "cosine"));
+    const err = await noCosine.build({ ...spec, evaluation_metric: "cosine" }).then(
+      () => { throw new Error("expected cosine to be rejected without an embedding verifier"); },
+      (e: unknown) => e as Error,
+    );
     expect(err.message).toBe('verifier.evaluation_metric: "cosine" needs an embedding verifier registered as type "cosine", and none is');
   });
 
