@@ -7,7 +7,7 @@ import { TabularEngine } from "./engine/tabular.ts";
 import type { Engine } from "./engine/protocol.ts";
 import { train } from "./loop.ts";
 import { tabularProblem, tabularRenderer } from "./tabular-task.ts";
-import { parseTrainConfig, type TrainConfig } from "./config.ts";
+import { ConfigError, parseTrainConfig, type TrainConfig } from "./config.ts";
 import type { Renderer, StepMetrics, TrainTask } from "./types.ts";
 
 export interface TrainSetup {
@@ -59,13 +59,28 @@ export interface TrainFlags {
 function num(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n)) throw new Error(`--${flag} must be a number, got "${v}"`);
+  if (!Number.isFinite(n)) throw new ConfigError(`--${flag} must be a number, got "${v}"`);
   return n;
+}
+
+/** A JSON or YAML config file holding one mapping (YAML parses JSON too). */
+function readConfigFile(file: string): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new ConfigError(`--config ${file}: ${(err as Error).message}`);
+  }
+  if (doc === null) return {}; // an empty file
+  if (typeof doc !== "object" || Array.isArray(doc)) {
+    throw new ConfigError(`--config ${file}: expected a mapping of TrainConfig fields`);
+  }
+  return doc as Record<string, unknown>;
 }
 
 /** Flags over the config file over the defaults. */
 export function configFromFlags(f: TrainFlags): TrainConfig {
-  const base = f.config ? (parseYaml(readFileSync(f.config, "utf8")) as Record<string, unknown>) : {};
+  const base = f.config === undefined ? {} : readConfigFile(f.config);
   const over = (key: string, patch: Record<string, unknown>) => ({ ...((base[key] as object) ?? {}), ...patch });
   const drop = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   return parseTrainConfig({
@@ -110,7 +125,7 @@ export async function runTrain(flags: TrainFlags, out: (line: string) => void = 
   const config = configFromFlags(flags);
   const [prefix, ...rest] = flags.engine.split(":");
   const factory = engines.get(prefix ?? "");
-  if (!factory) throw new Error(`--engine "${flags.engine}": unknown engine; expected one of ${[...engines.keys()].map((k) => `${k}:...`).join(", ")}`);
+  if (!factory) throw new ConfigError(`--engine "${flags.engine}": unknown engine; expected one of ${[...engines.keys()].map((k) => `${k}:...`).join(", ")}`);
   const setup = await factory(rest.join(":"), config);
   try {
     const result = await train(config, {

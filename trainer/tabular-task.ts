@@ -5,6 +5,7 @@ import type { Sample } from "../tasks/types.ts";
 import type { Verdict, Verifier, VerifyContext } from "../verifiers/types.ts";
 import { exactMatchFactory } from "../verifiers/exact-match.ts";
 import type { TabularSpec } from "./engine/tabular.ts";
+import { ConfigError } from "./config.ts";
 import type { Renderer, TrainTask } from "./types.ts";
 
 const LETTERS = "abcdefghijklmnopqrstuvwxyz";
@@ -98,5 +99,5 @@ export async function tabularProblem(kind: string, seed = 0): Promise<TabularPro
       optimum: 1,
     };
   }
-  throw new Error(`unknown tabular problem "${kind}"; expected bandit or mdp`);
+  throw new ConfigError(`unknown tabular problem "${kind}"; expected bandit or mdp`);
 }
