@@ -2,7 +2,7 @@
 // the completion text) and an optional `reference` (default sample.reference, or a template).
 import { z } from "zod";
 import { checkTemplate, isTemplate, renderTemplate, resolveTemplate, scopeOf, TemplateError } from "./template.ts";
-import type { Verdict, VerifyContext } from "./types.ts";
+import type { Verdict, VerdictErrorKind, VerifyContext } from "./types.ts";
 
 function templateIssue(value: unknown, ctx: z.core.$RefinementCtx<unknown>): void {
   if (!isTemplate(value)) return;
@@ -36,9 +36,19 @@ export function readReference(ctx: VerifyContext, reference: unknown): unknown {
   return isTemplate(reference) ? resolveTemplate(reference, scopeOf(ctx)) : reference;
 }
 
+/** A failed verdict: reward 0, not passed, with the error (and any tier or details). */
+export function errorVerdict(kind: VerdictErrorKind, message: string, extra: Partial<Verdict> = {}): Verdict {
+  return { reward: 0, pass: false, ...extra, error: { kind, message } };
+}
+
+/** The message of anything thrown. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** The verdict for a sample whose reference or input template cannot be resolved. */
 export function unavailable(err: unknown): Verdict {
-  return { reward: 0, pass: false, error: { kind: "unavailable", message: err instanceof Error ? err.message : String(err) } };
+  return errorVerdict("unavailable", messageOf(err));
 }
 
 /** Shortens text for `reason` strings. */

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { baseShape, readInput, readReference, unavailable } from "./common.ts";
+import { baseShape, errorVerdict, messageOf, readInput, readReference, unavailable } from "./common.ts";
 import { referenceStrings } from "./exact-match.ts";
 import { MicroBatcher, ModelLoadError } from "./reward-model.ts";
 import type { Verdict, Verifier, VerifierFactory, VerifyContext } from "./types.ts";
@@ -118,12 +118,8 @@ export class CosineVerifier implements Verifier {
       const threshold = this.#config.pass_threshold ?? 1;
       return { reward, pass: reward >= threshold, reason: `cosine = ${best.toFixed(4)} (threshold ${threshold})`, details: { metric: "cosine", scores } };
     } catch (err) {
-      return { reward: 0, pass: false, error: { kind: "crash", message: `embedding model failed: ${(err as Error).message}` } };
+      return errorVerdict("crash", `embedding model failed: ${messageOf(err)}`);
     }
-  }
-
-  verifyGroup(ctxs: VerifyContext[]): Promise<Verdict[]> {
-    return Promise.all(ctxs.map((c) => this.verify(c)));
   }
 
   close(): Promise<void> {

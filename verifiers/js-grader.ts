@@ -1,6 +1,7 @@
 // The "js" verifier: a user-registered JavaScript grade(sample, item), the JS counterpart of
 // OpenAI's python grader, run in isolated-vm inside forked worker processes (verifiers/isolate/).
 import { z } from "zod";
+import { errorVerdict, messageOf } from "./common.ts";
 import { IsolatePool, type IsolatePoolOptions } from "./isolate/pool.ts";
 import type { CallOut } from "./isolate/protocol.ts";
 import type { Verdict, Verifier, VerifierFactory, VerifyContext } from "./types.ts";
@@ -36,8 +37,8 @@ export function graderSample(output: string): GraderSample {
 
 /** Turns one worker result into a Verdict; the host trusts nothing the isolate produced. */
 export function toVerdict(r: CallOut, passThreshold: number, maxChars: number): Verdict {
-  if (!r.ok) return { reward: 0, pass: false, error: { kind: r.kind, message: r.message }, tier: "isolate" };
-  const bad = (message: string): Verdict => ({ reward: 0, pass: false, error: { kind: "invalid_output", message }, tier: "isolate" });
+  if (!r.ok) return errorVerdict(r.kind, r.message, { tier: "isolate" });
+  const bad = (message: string): Verdict => errorVerdict("invalid_output", message, { tier: "isolate" });
   if (typeof r.json !== "string" || r.json.length > maxChars) return bad(`grader result exceeds ${maxChars} characters`);
   let v: unknown;
   try {
@@ -86,14 +87,10 @@ export class JsGrader implements Verifier {
     try {
       item = JSON.stringify(ctx.sample);
     } catch (err) {
-      return { reward: 0, pass: false, error: { kind: "crash", message: `sample ${ctx.sample.id} cannot be encoded as JSON for the grader: ${(err as Error).message}` }, tier: "isolate" };
+      return errorVerdict("crash", `sample ${ctx.sample.id} cannot be encoded as JSON for the grader: ${messageOf(err)}`, { tier: "isolate" });
     }
     const r = await this.pool.call(JSON.stringify(graderSample(ctx.output)), item);
     return toVerdict(r, this.#config.pass_threshold, this.#config.max_result_bytes);
-  }
-
-  verifyGroup(ctxs: VerifyContext[]): Promise<Verdict[]> {
-    return Promise.all(ctxs.map((c) => this.verify(c)));
   }
 
   close(): Promise<void> {

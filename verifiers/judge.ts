@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { Policy } from "../harness/policy/types.ts";
 import type { ChatMessage, SamplingParams } from "../tasks/types.ts";
+import { errorVerdict, messageOf, unavailable } from "./common.ts";
 import { configError } from "./errors.ts";
 import { checkTemplate, renderTemplate, scopeOf } from "./template.ts";
 import type { Verdict, Verifier, VerifierFactory, VerifierServices, VerifyContext } from "./types.ts";
@@ -159,7 +160,7 @@ abstract class Judge implements Verifier {
         requests.push({ itemId: ctx.sample.id, prompt: messages, n: 1, params: this.#params });
         slots.push(i);
       } catch (err) {
-        out[i] = { reward: 0, pass: false, error: { kind: "unavailable", message: (err as Error).message } };
+        out[i] = unavailable(err);
       }
     }
     if (requests.length > 0) {
@@ -167,7 +168,7 @@ abstract class Judge implements Verifier {
       try {
         completions = await this.policy.generate(requests, ctxs[0]?.signal);
       } catch (err) {
-        const v: Verdict = { reward: 0, pass: false, error: { kind: "unavailable", message: `judge model ${this.policy.id} failed: ${(err as Error).message}` } };
+        const v = errorVerdict("unavailable", `judge model ${this.policy.id} failed: ${messageOf(err)}`);
         for (const i of slots) out[i] = v;
         return out;
       }
@@ -175,7 +176,7 @@ abstract class Judge implements Verifier {
         const text = completions[r]?.[0]?.text;
         out[i] = typeof text === "string"
           ? this.judge(text)
-          : { reward: 0, pass: false, error: { kind: "invalid_output", message: "judge model returned no completion" } };
+          : errorVerdict("invalid_output", "judge model returned no completion");
       });
     }
     return out;
@@ -205,8 +206,8 @@ export class ScoreModelJudge extends Judge {
   protected judge(text: string): Verdict {
     const score = parseScore(text);
     const [lo, hi] = this.#range;
-    if (score === undefined) return { reward: 0, pass: false, error: { kind: "invalid_output", message: `judge output has no score: ${snippet(text)}` } };
-    if (score < lo || score > hi) return { reward: 0, pass: false, error: { kind: "invalid_output", message: `judge score ${score} is outside range [${lo}, ${hi}]` } };
+    if (score === undefined) return errorVerdict("invalid_output", `judge output has no score: ${snippet(text)}`);
+    if (score < lo || score > hi) return errorVerdict("invalid_output", `judge score ${score} is outside range [${lo}, ${hi}]`);
     const v: Verdict = { reward: score, details: { normalized: (score - lo) / (hi - lo), judge_output: text.slice(0, 2000) } };
     if (this.#threshold !== undefined) v.pass = score >= this.#threshold;
     return v;
@@ -227,7 +228,7 @@ export class LabelModelJudge extends Judge {
   protected judge(text: string): Verdict {
     const label = parseLabel(text, this.#labels);
     if (label === undefined) {
-      return { reward: 0, pass: false, error: { kind: "invalid_output", message: `judge output is not one of labels (${this.#labels.join(", ")}): ${snippet(text)}` } };
+      return errorVerdict("invalid_output", `judge output is not one of labels (${this.#labels.join(", ")}): ${snippet(text)}`);
     }
     const pass = this.#passing.has(label);
     return { reward: pass ? 1 : 0, pass, reason: `label ${label}`, details: { label } };

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { ChatMessage } from "../tasks/types.ts";
+import { errorVerdict, messageOf, unavailable } from "./common.ts";
 import { renderTemplate, scopeOf } from "./template.ts";
 import type { Verdict, Verifier, VerifierFactory, VerifyContext } from "./types.ts";
 
@@ -216,7 +217,7 @@ export class RewardModelVerifier implements Verifier {
   #verdict(row: number[]): Verdict {
     let raw = row[this.#label];
     if (raw === undefined) {
-      return { reward: 0, pass: false, error: { kind: "invalid_output", message: `label index ${this.#label} is out of range; the model has ${row.length} logits` } };
+      return errorVerdict("invalid_output", `label index ${this.#label} is out of range; the model has ${row.length} logits`);
     }
     if (row.length > 1) {
       // Multi-label classifier: the softmax probability of the chosen label.
@@ -225,7 +226,7 @@ export class RewardModelVerifier implements Verifier {
       raw = Math.exp(raw - m) / z;
     }
     const reward = normalizeScore(raw, this.#config.normalize);
-    if (!Number.isFinite(reward)) return { reward: 0, pass: false, error: { kind: "invalid_output", message: `reward model produced a non-finite score (${raw})` } };
+    if (!Number.isFinite(reward)) return errorVerdict("invalid_output", `reward model produced a non-finite score (${raw})`);
     const v: Verdict = { reward, details: { raw } };
     if (this.#config.pass_threshold !== undefined) v.pass = reward >= this.#config.pass_threshold;
     return v;
@@ -236,17 +237,13 @@ export class RewardModelVerifier implements Verifier {
     try {
       text = this.format(ctx);
     } catch (err) {
-      return { reward: 0, pass: false, error: { kind: "unavailable", message: (err as Error).message } };
+      return unavailable(err);
     }
     try {
       return this.#verdict(await this.batcher.submit(text));
     } catch (err) {
-      return { reward: 0, pass: false, error: { kind: "crash", message: `reward model failed: ${(err as Error).message}` } };
+      return errorVerdict("crash", `reward model failed: ${messageOf(err)}`);
     }
-  }
-
-  verifyGroup(ctxs: VerifyContext[]): Promise<Verdict[]> {
-    return Promise.all(ctxs.map((c) => this.verify(c)));
   }
 
   close(): Promise<void> {

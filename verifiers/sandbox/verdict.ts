@@ -3,7 +3,10 @@ import { z } from "zod";
 import { createSandbox, type SandboxOptions } from "./sandbox.ts";
 import { sanitize } from "./text.ts";
 import { SandboxError, type ProgramTier, type Sandbox, type SandboxLimits, type SandboxResult } from "./types.ts";
-import type { Verdict, VerdictErrorKind } from "../types.ts";
+import { errorVerdict } from "../common.ts";
+import type { Verdict } from "../types.ts";
+
+export { errorVerdict };
 
 const tierSchema = z.enum(["bwrap", "plain"]);
 
@@ -44,10 +47,6 @@ export function lazySandbox(cfg: SandboxConfig): () => Promise<Sandbox> {
     p ??= createSandbox(opts);
     return p;
   };
-}
-
-export function errorVerdict(kind: VerdictErrorKind, message: string, extra: Partial<Verdict> = {}): Verdict {
-  return { reward: 0, pass: false, ...extra, error: { kind, message } };
 }
 
 export function sandboxRefusal(err: unknown): Verdict {
