@@ -3,7 +3,7 @@
 import { type ItemRewards, isBinary, itemPasses } from "./stats.ts";
 import { mean } from "./stats/estimators.ts";
 import { benjaminiHochberg, bootstrapPValue, holm, mcnemar, signFlipTest } from "./stats/hypothesis.ts";
-import { bootstrapMeans, percentileInterval, resamplingUnits } from "./stats/resample.ts";
+import { bootstrapMeansSeeded, percentileInterval, resamplingUnits } from "./stats/resample.ts";
 import { mulberry32 } from "./stats/rng.ts";
 
 export type PairedTest = "mcnemar" | "paired_bootstrap" | "sign_flip";
@@ -74,7 +74,7 @@ export function compareTask(task: string, current: ItemRewards[], baseline: Item
   const curMeans = pairs.map((p) => mean(p.current.rewards));
   const baseMeans = pairs.map((p) => mean(p.baseline.rewards));
   const d = curMeans.map((c, i) => c - (baseMeans[i] as number));
-  const reps = bootstrapMeans(d, resamplingUnits(n), opts.bootstrap ?? 2000, mulberry32(seed));
+  const reps = bootstrapMeansSeeded(d, resamplingUnits(n), opts.bootstrap ?? 2000, seed);
 
   const binaryK1 =
     n > 0 &&

@@ -1,7 +1,7 @@
 // Per-task statistics over K samples of n items: mean with bootstrap CI, Wilson pass rate,
 // pass@k / pass^k, zero-variance groups. Pure functions; formulas in docs/statistics.md.
 import { clusteredStderr, mean, passAtK, passHatK, stderrOfMean, wilson } from "./stats/estimators.ts";
-import { bootstrapMeans, percentileInterval, resamplingUnits } from "./stats/resample.ts";
+import { bootstrapMeansSeeded, percentileInterval, resamplingUnits } from "./stats/resample.ts";
 import { mulberry32 } from "./stats/rng.ts";
 
 export { grpoAdvantages, rlooAdvantages } from "./stats/advantages.ts";
@@ -87,7 +87,7 @@ export function taskStats(input: ItemRewards[], opts: TaskStatsOptions = {}): Ta
   const clusterOf = opts.clusters ? items.map((it) => opts.clusters?.get(it.itemId)) : undefined;
 
   const stderr = clusterOf ? clusteredStderr(itemMeans, clusterOf.map((c, i) => c ?? `\u0000item${i}`)) : stderrOfMean(itemMeans);
-  const reps = bootstrapMeans(itemMeans, resamplingUnits(n, clusterOf), opts.bootstrap ?? 1000, mulberry32(opts.seed ?? 0));
+  const reps = bootstrapMeansSeeded(itemMeans, resamplingUnits(n, clusterOf), opts.bootstrap ?? 1000, opts.seed ?? 0);
   const ci95 = n === 0 ? ([Number.NaN, Number.NaN] as [number, number]) : percentileInterval(reps);
 
   const threshold = opts.passThreshold ?? 1;

@@ -11,34 +11,68 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
   return a + (h - lo) * (b - a);
 }
 
-/** B bootstrap replicates of the mean of `values`, resampling whole groups: `groups` lists the
- *  indices in each resampling unit (one per item, or one per cluster). */
-export function bootstrapMeans(values: readonly number[], groups: readonly (readonly number[])[], B: number, rng: Rng): number[] {
+/** Sums and sizes of each resampling unit. */
+function unitTotals(values: readonly number[], groups: readonly (readonly number[])[]) {
   const G = groups.length;
-  const groupSums = new Float64Array(G);
-  const groupSizes = new Float64Array(G);
+  const sums = new Float64Array(G);
+  const sizes = new Float64Array(G);
   let singletons = true;
-  groups.forEach((g, j) => {
+  for (let j = 0; j < G; j++) {
+    const g = groups[j]!;
     let s = 0;
     for (const i of g) s += values[i] as number;
-    groupSums[j] = s;
-    groupSizes[j] = g.length;
+    sums[j] = s;
+    sizes[j] = g.length;
     if (g.length !== 1) singletons = false;
-  });
+  }
+  return { G, sums, sizes, singletons };
+}
+
+/** B bootstrap replicates of the mean of `values`, resampling whole groups: `groups` lists the
+ *  indices in each resampling unit (one per item, or one per cluster). The reference form of
+ *  `bootstrapMeansSeeded`, for any Rng. */
+export function bootstrapMeans(values: readonly number[], groups: readonly (readonly number[])[], B: number, rng: Rng): number[] {
+  const { G, sums, sizes, singletons } = unitTotals(values, groups);
   const out = new Array<number>(B);
   for (let b = 0; b < B; b++) {
     let sum = 0;
     let count = 0;
     if (singletons) {
-      for (let j = 0; j < G; j++) sum += groupSums[Math.floor(rng() * G)] as number;
+      for (let j = 0; j < G; j++) sum += sums[Math.floor(rng() * G)] as number;
       count = G;
     } else {
       for (let j = 0; j < G; j++) {
         const g = Math.floor(rng() * G);
-        sum += groupSums[g] as number;
-        count += groupSizes[g] as number;
+        sum += sums[g] as number;
+        count += sizes[g] as number;
       }
     }
+    out[b] = count === 0 ? Number.NaN : sum / count;
+  }
+  return out;
+}
+
+/** `bootstrapMeans(values, groups, B, mulberry32(seed))`, bit for bit, with the generator's
+ *  steps written inline: B·G draws are the whole cost of a report's interval, and a call per draw
+ *  was most of it. tests/stats check the two against each other. */
+export function bootstrapMeansSeeded(values: readonly number[], groups: readonly (readonly number[])[], B: number, seed: number): number[] {
+  const { G, sums, sizes, singletons } = unitTotals(values, groups);
+  const out = new Array<number>(B);
+  let a = seed >>> 0;
+  for (let b = 0; b < B; b++) {
+    let sum = 0;
+    let count = 0;
+    for (let j = 0; j < G; j++) {
+      // mulberry32, as in rng.ts.
+      a = (a + 0x6d2b79f5) >>> 0;
+      let t = a;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      const g = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * G);
+      sum += sums[g] as number;
+      if (!singletons) count += sizes[g] as number;
+    }
+    if (singletons) count = G;
     out[b] = count === 0 ? Number.NaN : sum / count;
   }
   return out;
