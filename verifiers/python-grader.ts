@@ -1,13 +1,10 @@
 // python: OpenAI's python grader shape ({source defining grade(sample, item) -> float,
 // pass_threshold?}) run in the program sandbox; the score comes back over the result channel.
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import {
-  errorVerdict, lazySandbox, outputTail, readReport, runLimits, sandboxOptionsShape, sandboxRefusal,
-} from "./sandbox/verdict.ts";
-import type { SandboxRequest } from "./sandbox/types.ts";
+import { errorVerdict, lazySandbox, outputTail, runForReport, runLimits, sandboxOptionsShape } from "./sandbox/verdict.ts";
+import type { SandboxPaths } from "./sandbox/types.ts";
 import type { Verdict, VerifierFactory } from "./types.ts";
 
 const RUNNER = fs.readFileSync(path.join(import.meta.dirname, "sandbox", "runners", "py_grader.py"));
@@ -45,29 +42,19 @@ export const pythonGraderFactory: VerifierFactory<PythonGraderConfig> = {
     return {
       kind: "python",
       async verify(ctx): Promise<Verdict> {
-        let sb;
-        try {
-          sb = await sandbox();
-        } catch (err) {
-          return sandboxRefusal(err);
-        }
-        const secret = randomBytes(24).toString("hex");
         const item = { ...ctx.sample, ...(ctx.sample.reference !== undefined ? { reference: ctx.sample.reference } : {}) };
-        const req: SandboxRequest = {
+        const req = {
           readonlyFiles: {
             "arbiter_grader.py": RUNNER,
             "grader.py": config.source,
             "input.json": JSON.stringify({ sample: graderSample(ctx.output), item }),
           },
-          argv: (p) => [p.python, "-I", "-B", `${p.readonly}/arbiter_grader.py`, `${p.readonly}/grader.py`, `${p.readonly}/input.json`],
+          argv: (p: SandboxPaths) => [p.python, "-I", "-B", `${p.readonly}/arbiter_grader.py`, `${p.readonly}/grader.py`, `${p.readonly}/input.json`],
           limits,
-          resultChannel: { secret, maxBytes: 64 * 1024 },
         };
-        if (ctx.signal) req.signal = ctx.signal;
-        const res = await sb.run(req);
-        const got = readReport(res, secret);
+        const got = await runForReport(sandbox, req, { signal: ctx.signal, maxBytes: 64 * 1024 });
         if ("verdict" in got) return got.verdict;
-        const r = got.report;
+        const { res, report: r } = got;
         const tier = res.tier;
         if (typeof r.exception === "string") return errorVerdict("crash", `grade() raised ${r.exception}`, { tier, details: outputTail(res) });
         if (typeof r.invalid === "string") return errorVerdict("invalid_output", r.invalid, { tier });

@@ -1,14 +1,11 @@
 // unit_test: the completion's program runs against harness-owned tests inside the program sandbox.
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import { configError } from "./errors.ts";
 import { sanitize } from "./sandbox/text.ts";
-import {
-  errorVerdict, lazySandbox, outputTail, readReport, runLimits, sandboxOptionsShape, sandboxRefusal,
-} from "./sandbox/verdict.ts";
-import type { SandboxPaths, SandboxRequest } from "./sandbox/types.ts";
+import { errorVerdict, lazySandbox, outputTail, runForReport, runLimits, sandboxOptionsShape } from "./sandbox/verdict.ts";
+import type { SandboxPaths } from "./sandbox/types.ts";
 import type { Verdict, VerifierFactory } from "./types.ts";
 
 const RUNNERS = path.join(import.meta.dirname, "sandbox", "runners");
@@ -102,28 +99,12 @@ export const unitTestFactory: VerifierFactory<UnitTestConfig> = {
     return {
       kind: "unit_test",
       async verify(ctx): Promise<Verdict> {
-        let sb;
-        try {
-          sb = await sandbox();
-        } catch (err) {
-          return sandboxRefusal(err);
-        }
         const code = extractCode(ctx.output, config.language);
-        const secret = randomBytes(24).toString("hex");
-        const req: SandboxRequest = {
-          files: { [py ? "solution.py" : "solution.js"]: code },
-          readonlyFiles: runnerFiles,
-          argv,
-          limits,
-          addressSpaceLimit: py,
-          resultChannel: { secret },
-        };
-        if (ctx.signal) req.signal = ctx.signal;
-        const res = await sb.run(req);
+        const req = { files: { [py ? "solution.py" : "solution.js"]: code }, readonlyFiles: runnerFiles, argv, limits, addressSpaceLimit: py };
+        const got = await runForReport(sandbox, req, { signal: ctx.signal });
         const flags = staticFlags(code);
-        const got = readReport(res, secret);
-        if ("verdict" in got) return { ...got.verdict, details: { ...got.verdict.details, flags } };
-        const report = got.report;
+        if ("verdict" in got) return got.res ? { ...got.verdict, details: { ...got.verdict.details, flags } } : got.verdict;
+        const { res, report } = got;
         const rows = Array.isArray(report.tests) ? (report.tests as TestRow[]) : [];
         const tier = res.tier;
         if (typeof report.error === "string") return errorVerdict("invalid_output", report.error, { tier });

@@ -1,8 +1,11 @@
 // Shared pieces of the sandboxed verifiers: config options, the sandbox cache, the report check.
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { createSandbox, type SandboxOptions } from "./sandbox.ts";
 import { sanitize } from "./text.ts";
-import { SandboxError, type ProgramTier, type Sandbox, type SandboxLimits, type SandboxResult } from "./types.ts";
+import {
+  SandboxError, type ProgramTier, type Sandbox, type SandboxLimits, type SandboxRequest, type SandboxResult,
+} from "./types.ts";
 import { errorVerdict } from "../common.ts";
 import type { Verdict } from "../types.ts";
 
@@ -49,7 +52,7 @@ export function lazySandbox(cfg: SandboxConfig): () => Promise<Sandbox> {
   };
 }
 
-export function sandboxRefusal(err: unknown): Verdict {
+function sandboxRefusal(err: unknown): Verdict {
   if (err instanceof SandboxError) return errorVerdict("sandbox", `${err.code}: ${err.message}`);
   throw err;
 }
@@ -59,6 +62,29 @@ export function runLimits(cfg: SandboxConfig) {
   const cpu = Math.max(1, Math.ceil(cfg.timeoutMs / 1000));
   const set = Object.entries(cfg.limits ?? {}).filter(([, v]) => v !== undefined);
   return { wallMs: cfg.timeoutMs, cpuSeconds: cpu, ...(Object.fromEntries(set) as Partial<SandboxLimits>) };
+}
+
+/** A run's checked report, or the verdict that replaces it (`res` absent: the sandbox refused). */
+export type Reported = { res: SandboxResult; report: Record<string, unknown> } | { res?: SandboxResult; verdict: Verdict };
+
+/** Runs one program with a fresh result-channel secret and checks the report it leaves. */
+export async function runForReport(
+  sandbox: () => Promise<Sandbox>,
+  req: Omit<SandboxRequest, "resultChannel" | "signal">,
+  opts: { signal?: AbortSignal | undefined; maxBytes?: number } = {},
+): Promise<Reported> {
+  let sb: Sandbox;
+  try {
+    sb = await sandbox();
+  } catch (err) {
+    return { verdict: sandboxRefusal(err) };
+  }
+  const secret = randomBytes(24).toString("hex");
+  const full: SandboxRequest = { ...req, resultChannel: opts.maxBytes === undefined ? { secret } : { secret, maxBytes: opts.maxBytes } };
+  if (opts.signal) full.signal = opts.signal;
+  const res = await sb.run(full);
+  const got = readReport(res, secret);
+  return "verdict" in got ? { res, verdict: got.verdict } : { res, report: got.report };
 }
 
 /** Parses the channel: the report must exist, be JSON and carry this run's secret. */
