@@ -11,13 +11,16 @@ export const demoCommand = {
       .option("--model <dir>", "model folder (HF layout with onnx/ and model.safetensors)")
       .option("--out <dir>", "output folder (run store, fine-tuned model, reward-curve.html)", ".arbiter/demo")
       .option("--steps <n>", "GRPO steps")
+      .option("--lr <x>", "GRPO learning rate")
       .option("--python <path>", "python with torch for the engine worker (default /usr/bin/python3)")
-      .action(async (flags: { model?: string; out: string; steps?: string; python?: string }) => {
+      .action(async (flags: { model?: string; out: string; steps?: string; lr?: string; python?: string }) => {
         const { runDemo, DEMO_DEFAULTS, BUNDLED_MODEL } = await import("./demo.ts");
         const steps = flags.steps === undefined ? DEMO_DEFAULTS.steps : Number(flags.steps);
         if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps: expected a positive integer, got ${flags.steps}`);
+        const learningRate = flags.lr === undefined ? DEMO_DEFAULTS.learningRate : Number(flags.lr);
+        if (!(learningRate > 0)) throw new Error(`--lr: expected a positive number, got ${flags.lr}`);
         await runDemo({
-          ...DEMO_DEFAULTS, steps,
+          ...DEMO_DEFAULTS, steps, learningRate,
           modelDir: resolve(flags.model ?? BUNDLED_MODEL),
           outDir: resolve(flags.out),
           ...(flags.python ? { python: flags.python } : {}),

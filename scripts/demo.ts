@@ -45,8 +45,8 @@ export interface DemoOptions {
 }
 
 export const DEMO_DEFAULTS: Omit<DemoOptions, "modelDir" | "outDir"> = {
-  steps: 40, groupsPerStep: 16, groupSize: 8, learningRate: 2e-3,
-  evalItems: 300, evalSamples: 2, temperature: 1, seed: 0, threads: 1,
+  steps: 150, groupsPerStep: 16, groupSize: 8, learningRate: 4e-4,
+  evalItems: 300, evalSamples: 4, temperature: 1, seed: 0, threads: 1,
 };
 
 export interface DemoResult {

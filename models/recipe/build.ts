@@ -1,7 +1,9 @@
 // Builds the bundled tiny model from scratch: tokenizer + config, random init, SFT pre-training
-// through the torch engine (trainer/sft.ts: w_t = 1/N) until greedy accuracy on held-out items
-// reaches a target, then ONNX export. Reproducible: fixed seeds, one torch thread.
-//   node models/recipe/build.ts [--out models/tiny-arith] [--target 0.35] [--max-steps 3000]
+// through the torch engine (trainer/sft.ts: w_t = 1/N) in two stages: (1) clean answers until
+// greedy accuracy on held-out items reaches --target; (2) answers replaced by near misses with
+// probability --noise, so sampling is partly right. Then ONNX export. Reproducible: fixed seeds,
+// one torch thread.
+//   node models/recipe/build.ts [--out models/tiny-arith] [--target 0.35] [--noise 0.5]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -43,21 +45,64 @@ export async function greedyAccuracy(engine: Engine, r: ChatRenderer, items: Sam
   return ok / items.length;
 }
 
+/** A near miss of the right answer: off by one or by ten (never negative). */
+function nearMiss(answer: number, rng: Rng): number {
+  for (;;) {
+    const d = [-10, -1, 1, 10][rng.int(4)]!;
+    if (answer + d >= 0) return answer + d;
+  }
+}
+
+interface StageOptions {
+  steps: number;
+  batch: number;
+  lr: number;
+  /** Probability that an example's answer is replaced by a near miss. */
+  noise: number;
+  /** Stop early once greedy held-out accuracy reaches this (1 = never). */
+  target: number;
+}
+
+async function sftStage(name: string, engine: Engine, r: ChatRenderer, items: Sample[], probe: Sample[], o: StageOptions, rng: Rng): Promise<number> {
+  const prompts = items.map((s) => r.renderPrompt(s));
+  const t0 = performance.now();
+  let acc = 0;
+  for (let step = 1; step <= o.steps; step++) {
+    const batch: Sequence[] = Array.from({ length: o.batch }, () => {
+      const i = rng.int(items.length);
+      const right = Number(items[i]!.reference);
+      const answer = o.noise > 0 && rng.next() < o.noise ? nearMiss(right, rng) : right;
+      return { prompt: prompts[i]!, completion: [...r.encode(String(answer)), r.eosTokenId] };
+    });
+    const res = await sftStep(engine, batch, { adam: { learningRate: o.lr, maxGradNorm: 1, weightDecay: 0.01 } });
+    if (step % 50 === 0 || step === o.steps) {
+      acc = await greedyAccuracy(engine, r, probe);
+      const secs = ((performance.now() - t0) / 1000).toFixed(0);
+      console.log(`${name} step ${step}  loss ${res.loss.toFixed(3)}  held-out greedy acc ${(acc * 100).toFixed(1)}%  ${secs}s`);
+      if (acc >= o.target) break;
+    }
+  }
+  return acc;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       out: { type: "string", default: "models/tiny-arith" },
+      /** Skip stage 1 and start stage 2 from this model folder's weights. */
+      init: { type: "string" },
       target: { type: "string", default: "0.35" },
       "max-steps": { type: "string", default: "3000" },
       batch: { type: "string", default: "64" },
       lr: { type: "string", default: "0.003" },
+      noise: { type: "string", default: "0.5" },
+      "noise-steps": { type: "string", default: "300" },
+      "noise-lr": { type: "string", default: "0.001" },
       seed: { type: "string", default: "0" },
     },
   });
   const out = resolve(values.out);
-  const target = Number(values.target);
-  const maxSteps = Number(values["max-steps"]);
-  const B = Number(values.batch);
+  const seed = Number(values.seed);
   mkdirSync(out, { recursive: true });
   const { tokenizer, tokenizerConfig, vocabSize } = buildTokenizerFiles();
   writeFileSync(join(out, "tokenizer.json"), JSON.stringify(tokenizer, null, 1));
@@ -69,25 +114,25 @@ async function main(): Promise<void> {
   const r = await ChatRenderer.load(out);
   const { sft, eval: held } = arithSplits();
   const probe = held.slice(0, 200);
-  const data: Sequence[] = sft.map((s) => ({
-    prompt: r.renderPrompt(s),
-    completion: [...r.encode(String(s.reference)), r.eosTokenId],
-  }));
-  const engine = await TorchEngine.start({ modelDir: out, randomInit: true, seed: Number(values.seed), threads: 1 });
-  const rng = new Rng(Number(values.seed) + 1);
-  const t0 = performance.now();
-  try {
-    let acc = 0;
-    for (let step = 1; step <= maxSteps; step++) {
-      const batch = Array.from({ length: B }, () => data[rng.int(data.length)]!);
-      const res = await sftStep(engine, batch, { adam: { learningRate: Number(values.lr), maxGradNorm: 1, weightDecay: 0.01 } });
-      if (step % 50 === 0) {
-        acc = await greedyAccuracy(engine, r, probe);
-        const secs = ((performance.now() - t0) / 1000).toFixed(0);
-        console.log(`step ${step}  loss ${res.loss.toFixed(3)}  held-out greedy acc ${(acc * 100).toFixed(1)}%  ${secs}s`);
-        if (acc >= target) break;
-      }
+  const batch = Number(values.batch);
+
+  // Stage 1: clean SFT from a random init until the model is partly right.
+  if (values.init === undefined) {
+    const engine = await TorchEngine.start({ modelDir: out, randomInit: true, seed, threads: 1 });
+    try {
+      await sftStage("clean", engine, r, sft, probe,
+        { steps: Number(values["max-steps"]), batch, lr: Number(values.lr), noise: 0, target: Number(values.target) }, new Rng(seed + 1));
+      await engine.export(out, "onnx");
+    } finally {
+      await engine.close();
     }
+  }
+  // Stage 2: SFT on answers that are right only (1 - noise) of the time, near misses otherwise, so
+  // the model's sampling distribution spreads over plausible wrong answers (RL has signal to use).
+  const engine = await TorchEngine.start({ modelDir: values.init === undefined ? out : resolve(values.init), seed, threads: 1 });
+  try {
+    const acc = await sftStage("noisy", engine, r, sft, probe,
+      { steps: Number(values["noise-steps"]), batch, lr: Number(values["noise-lr"]), noise: Number(values.noise), target: 1 }, new Rng(seed + 2));
     await engine.export(out, "onnx");
     console.log(`exported ${out} (held-out greedy accuracy ${(acc * 100).toFixed(1)}%)`);
   } finally {

@@ -61,6 +61,11 @@ class TorchEngine:
             raise EngineRequestError("invalid_request", f"modelDir {self.model_dir!r}: config.json not found")
         with open(cfg_path) as f:
             self.cfg_raw = json.load(f)
+        gen_path = os.path.join(self.model_dir, "generation_config.json")
+        self.gen_cfg = {}
+        if os.path.exists(gen_path):
+            with open(gen_path) as f:
+                self.gen_cfg = json.load(f)
         try:
             self.cfg = ModelConfig(self.cfg_raw)
         except ValueError as e:
@@ -117,6 +122,16 @@ class TorchEngine:
                 "numParams": sum(p.numel() for p in self.model.parameters()),
                 "trainableParams": sum(p.numel() for p in self.params)}
 
+    def _stop_ids(self, given):
+        """stopTokenIds absent: stop at the model's eos_token_id(s), as HF generate does; [] never stops."""
+        if given is not None:
+            return list(given)
+        ids = []
+        for src in (self.gen_cfg, self.cfg_raw):
+            e = src.get("eos_token_id")
+            ids += e if isinstance(e, list) else ([] if e is None else [e])
+        return sorted(set(int(i) for i in ids))
+
     def _eos(self):
         e = self.cfg_raw.get("eos_token_id")
         return e[0] if isinstance(e, list) and e else e
@@ -137,7 +152,7 @@ class TorchEngine:
         # static KV cache, replayed as a CUDA graph on GPU (static_decode.py); same outputs as sampling.py
         return sample_static(self.model, prompts, n, int(args["maxTokens"]),
                             temperature=float(args.get("temperature", 1.0)), top_p=float(args.get("topP", 1.0)),
-                            seed=int(seed), stop_ids=args.get("stopTokenIds") or [],
+                            seed=int(seed), stop_ids=self._stop_ids(args.get("stopTokenIds")),
                             pad_id=int(pad if pad is not None else 0), device=self.device,
                             autocast=self._autocast if self.bf16 else None)
 
