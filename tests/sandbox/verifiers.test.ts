@@ -62,3 +62,16 @@ describe("python grader", () => {
     expect(await out("def grade(s, i):\n    while True: pass\n")).toBe("timeout");
   });
 });
+
+describe("sandbox refusal", () => {
+  it("a tier below minTier is a sandbox verdict for unit_test and python, with no run", async () => {
+    const opts = { tier: "plain", minTier: "bwrap", timeoutMs: 3000 };
+    const ut = await unitTestFactory.create(unitTestFactory.schema.parse({ language: "python", tests: PY, ...opts }), services);
+    const py = await pythonGraderFactory.create(pythonGraderFactory.schema.parse({ source: "def grade(s, i):\n    return 1.0\n", ...opts }), services);
+    for (const v of [await ut.verify({ sample: { id: "1" }, output: "def add(a, b):\n    return a + b\n" }), await py.verify({ sample: { id: "1" }, output: "x" })]) {
+      expect(v).toMatchObject({ reward: 0, pass: false, error: { kind: "sandbox", message: expect.stringMatching(/^SANDBOX_TIER_BELOW_MIN: refusing to run untrusted code in the plain tier: minTier is bwrap/) } });
+      expect(v.tier).toBeUndefined();
+      expect(v.details).toBeUndefined();
+    }
+  });
+});
