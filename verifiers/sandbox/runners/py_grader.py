@@ -39,7 +39,10 @@ def main():
             break
         secret += chunk
     out["secret"] = secret.decode("utf-8", "replace")
-    os.write(CHAN_OUT, json.dumps(out).encode())
+    data = json.dumps(out).encode()
+    while data:  # os.write may write less than asked
+        data = data[os.write(CHAN_OUT, data):]
+    os.close(CHAN_OUT)
 
 
 main()
