@@ -1,8 +1,11 @@
 // OpenAI grader/eval template syntax: {{item.field}}, {{ item.a.b }}, {{item.list[0]}}.
+// The placeholder syntax, the path walk and the rendering are shared with verifiers/template.ts,
+// which adds its own path grammar (roots item./sample.), errors and whole-placeholder values.
 import { TemplateError } from "./errors.ts";
 import type { Prompt, PromptTemplate, Sample } from "./types.ts";
 
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+/** One `{{ expr }}` placeholder; group 1 is the trimmed expression. */
+export const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const PATH = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$0-9][\w$-]*|\[\d+\])*$/;
 
 /** Splits `item.a.b[0]` into ["item", "a", "b", "0"]. */
@@ -29,14 +32,21 @@ export function placeholders(template: PromptTemplate): string[] {
 
 const MISSING = Symbol("missing");
 
+/** Walks a parsed path through own fields only (so `constructor`, `__proto__` are absent): the
+ *  value, or the index of the first absent step (path.length when the value is undefined). */
+export function walk(scope: unknown, path: ReadonlyArray<string | number>): { value: unknown } | { missing: number } {
+  let cur: unknown = scope;
+  for (const [i, key] of path.entries()) {
+    if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, key)) return { missing: i };
+    cur = (cur as Record<string | number, unknown>)[key];
+  }
+  return cur === undefined ? { missing: path.length } : { value: cur };
+}
+
 /** Resolves a parsed path against a scope; MISSING when any step is absent. */
 export function lookup(scope: unknown, path: readonly string[]): unknown {
-  let cur: unknown = scope;
-  for (const key of path) {
-    if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, key)) return MISSING;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur === undefined ? MISSING : cur;
+  const found = walk(scope, path);
+  return "value" in found ? found.value : MISSING;
 }
 
 /** True when every step of the parsed path exists (and the value is not undefined). */
@@ -44,13 +54,17 @@ export function resolves(scope: unknown, path: readonly string[]): boolean {
   return lookup(scope, path) !== MISSING;
 }
 
-function stringify(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
+/** Replaces every placeholder with valueOf(expr): strings verbatim, anything else as JSON. */
+export function renderPlaceholders(template: string, valueOf: (expr: string) => unknown): string {
+  return template.replace(PLACEHOLDER, (_whole, expr: string) => {
+    const value = valueOf(expr);
+    return typeof value === "string" ? value : JSON.stringify(value);
+  });
 }
 
 /** Replaces every {{path}} with its value; strings verbatim, anything else JSON-stringified. */
 export function renderString(template: string, scope: Record<string, unknown>): string {
-  return template.replace(PLACEHOLDER, (_whole, expr: string) => {
+  return renderPlaceholders(template, (expr) => {
     const value = lookup(scope, parsePath(expr));
     if (value === MISSING) {
       throw new TemplateError(
@@ -59,7 +73,7 @@ export function renderString(template: string, scope: Record<string, unknown>): 
         `placeholder {{${expr}}}: no such field in the template scope (has: ${Object.keys(scope).join(", ")})`,
       );
     }
-    return stringify(value);
+    return value;
   });
 }
 

@@ -1,9 +1,11 @@
 // OpenAI-style `{{ item.x.y }}` / `{{ sample.output_text }}` placeholders, resolved against
 // {item: the dataset sample, sample: {output_text, output_json}}. Kept tiny on purpose: no logic,
-// no filters, only paths.
+// no filters, only paths. The placeholder syntax, path walk and rendering are tasks/template.ts's;
+// this file keeps its own grammar (roots item./sample.), errors, raw whole-placeholder values and
+// the lazy sample.output_json scope.
+import { PLACEHOLDER, renderPlaceholders, walk } from "../tasks/template.ts";
 import type { VerifyContext } from "./types.ts";
 
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const WHOLE = /^\s*\{\{\s*([^{}]*?)\s*\}\}\s*$/;
 const ROOTS = new Set(["item", "sample"]);
 
@@ -62,24 +64,15 @@ function cachedPath(expr: string): Array<string | number> {
 
 function lookup(scope: TemplateScope, expr: string): unknown {
   const parts = cachedPath(expr);
-  let cur: unknown = scope;
-  for (const key of parts) {
-    if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, key)) {
-      throw new TemplateError(`{{${expr}}}: no field ${JSON.stringify(String(key))} in the ${parts[0]}`);
-    }
-    cur = (cur as Record<string | number, unknown>)[key];
-  }
-  if (cur === undefined) throw new TemplateError(`{{${expr}}}: value is undefined`);
-  return cur;
-}
-
-function asText(value: unknown): string {
-  return typeof value === "string" ? value : JSON.stringify(value);
+  const found = walk(scope, parts);
+  if ("value" in found) return found.value;
+  if (found.missing === parts.length) throw new TemplateError(`{{${expr}}}: value is undefined`);
+  throw new TemplateError(`{{${expr}}}: no field ${JSON.stringify(String(parts[found.missing]))} in the ${parts[0]}`);
 }
 
 /** Renders every placeholder as text (objects become JSON). */
 export function renderTemplate(template: string, scope: TemplateScope): string {
-  return template.replace(PLACEHOLDER, (_all, expr: string) => asText(lookup(scope, expr)));
+  return renderPlaceholders(template, (expr) => lookup(scope, expr));
 }
 
 /** Like renderTemplate, but a template that is one placeholder keeps the raw value (number, object). */
