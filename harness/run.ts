@@ -88,14 +88,20 @@ export async function runEval(spec: RunSpec, c: RunCollaborators): Promise<RunRe
     const t0 = performance.now();
     const task = batch[0]!.task;
     const verifier = c.verifiers.get(task.name)!;
-    const verdicts = await Promise.all(batch.map((u, i) => verifyGroup(verifier, u, groups[i]!, c.signal)));
+    // A verifier that does no I/O is run synchronously: no promise per sample.
+    const verdicts = verifier.verifyGroup === undefined && verifier.verifySync !== undefined
+      ? batch.map((u, i) => verifyGroupSync(verifier, u, groups[i]!, c.signal))
+      : await Promise.all(batch.map((u, i) => verifyGroup(verifier, u, groups[i]!, c.signal)));
     timings.verifyMs += performance.now() - t0;
     const records: SampleRecord[] = [];
-    batch.forEach((u, i) => {
-      groups[i]!.forEach((completion, j) => {
-        records.push({ task: task.name, itemId: u.sample.id, sampleIndex: u.from + j, completion, verdict: verdicts[i]![j]! });
-      });
-    });
+    for (let i = 0; i < batch.length; i++) {
+      const u = batch[i]!;
+      const group = groups[i]!;
+      const vs = verdicts[i]!;
+      for (let j = 0; j < group.length; j++) {
+        records.push({ task: task.name, itemId: u.sample.id, sampleIndex: u.from + j, completion: group[j]!, verdict: vs[j]! });
+      }
+    }
     sink.push(records);
     generated += records.length;
     done += records.length;
@@ -209,28 +215,50 @@ async function complete(
   return out as Completion[][];
 }
 
-/** Verifies one group; a verifier that throws or returns nonsense becomes error verdicts. */
-async function verifyGroup(verifier: Verifier, u: Unit, group: Completion[], signal?: AbortSignal): Promise<Verdict[]> {
-  const ctxs: VerifyContext[] = group.map((c, j) => {
+function contexts(u: Unit, group: Completion[], signal: AbortSignal | undefined): VerifyContext[] {
+  return group.map((c, j) => {
     const ctx: VerifyContext = { sample: u.sample, output: c.text, prompt: u.prompt, sampleIndex: u.from + j };
     if (signal !== undefined) ctx.signal = signal;
     return ctx;
   });
+}
+
+/** Verifies one group; a verifier that throws or returns nonsense becomes error verdicts. */
+async function verifyGroup(verifier: Verifier, u: Unit, group: Completion[], signal?: AbortSignal): Promise<Verdict[]> {
+  const ctxs = contexts(u, group, signal);
   try {
     const verdicts = verifier.verifyGroup !== undefined
       ? await verifier.verifyGroup(ctxs)
       : await Promise.all(ctxs.map((ctx) => verifier.verify(ctx)));
-    if (verdicts.length !== group.length) {
-      return group.map(() => errorVerdict("invalid_output", `verifier ${verifier.kind} returned ${verdicts.length} verdicts for ${group.length} completions`));
-    }
-    return verdicts.map((v) =>
-      typeof v?.reward === "number" && Number.isFinite(v.reward)
-        ? v
-        : errorVerdict("invalid_output", `verifier ${verifier.kind} returned a non-finite reward: ${JSON.stringify(v?.reward)}`),
-    );
+    return checked(verifier, verdicts, group.length);
   } catch (e) {
-    return group.map(() => errorVerdict("crash", `verifier ${verifier.kind} threw: ${(e as Error).message ?? String(e)}`));
+    return crashed(verifier, e, group.length);
   }
+}
+
+/** verifyGroup through `verifySync`, with the same error verdicts. */
+function verifyGroupSync(verifier: Verifier, u: Unit, group: Completion[], signal?: AbortSignal): Verdict[] {
+  const ctxs = contexts(u, group, signal);
+  try {
+    return checked(verifier, ctxs.map((ctx) => verifier.verifySync!(ctx)), group.length);
+  } catch (e) {
+    return crashed(verifier, e, group.length);
+  }
+}
+
+function checked(verifier: Verifier, verdicts: Verdict[], n: number): Verdict[] {
+  if (verdicts.length !== n) {
+    return Array.from({ length: n }, () => errorVerdict("invalid_output", `verifier ${verifier.kind} returned ${verdicts.length} verdicts for ${n} completions`));
+  }
+  return verdicts.map((v) =>
+    typeof v?.reward === "number" && Number.isFinite(v.reward)
+      ? v
+      : errorVerdict("invalid_output", `verifier ${verifier.kind} returned a non-finite reward: ${JSON.stringify(v?.reward)}`),
+  );
+}
+
+function crashed(verifier: Verifier, e: unknown, n: number): Verdict[] {
+  return Array.from({ length: n }, () => errorVerdict("crash", `verifier ${verifier.kind} threw: ${(e as Error).message ?? String(e)}`));
 }
 
 function errorVerdict(kind: "crash" | "invalid_output", message: string): Verdict {

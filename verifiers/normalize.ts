@@ -90,3 +90,15 @@ export function applyNormalizers(s: string, names: readonly NormalizerName[]): s
   for (const name of names) out = NORMALIZERS[name](out);
   return out;
 }
+
+/** The named normalisers composed once (the identity when none are named), for per-sample use. */
+export function compileNormalizers(names: readonly NormalizerName[]): (s: string) => string {
+  const fns = names.map((n) => NORMALIZERS[n]);
+  if (fns.length === 0) return (s) => s;
+  if (fns.length === 1) return fns[0]!;
+  return (s) => {
+    let out = s;
+    for (const f of fns) out = f(out);
+    return out;
+  };
+}

@@ -73,12 +73,22 @@ export async function safeVerify(verifier: Verifier, ctx: VerifyContext): Promis
   }
 }
 
-/** The verifier with verify/verifyGroup guarded by safeVerify's rules. */
+/** The verifier with verify/verifySync/verifyGroup guarded by safeVerify's rules. */
 export function guard(verifier: Verifier): Verifier {
   const guarded: Verifier = {
     kind: verifier.kind,
     verify: (ctx) => safeVerify(verifier, ctx),
   };
+  const sync = verifier.verifySync?.bind(verifier);
+  if (sync) {
+    guarded.verifySync = (ctx) => {
+      try {
+        return checkVerdict(sync(ctx));
+      } catch (err) {
+        return crashVerdict(err);
+      }
+    };
+  }
   const group = verifier.verifyGroup?.bind(verifier);
   if (group) {
     guarded.verifyGroup = async (ctxs) => {

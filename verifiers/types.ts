@@ -33,6 +33,9 @@ export interface Verifier {
   /** The registered kind, e.g. "exact_match". */
   readonly kind: string;
   verify(ctx: VerifyContext): Promise<Verdict>;
+  /** Optional synchronous form for verifiers that do no I/O (exact match, regex): returns what
+   *  `verify` resolves to, without a promise per sample. The harness prefers it when present. */
+  verifySync?(ctx: VerifyContext): Verdict;
   /** Optional group form: pairwise judges and batched reward models see all K completions. */
   verifyGroup?(ctxs: VerifyContext[]): Promise<Verdict[]>;
   /** Releases workers, sessions, pools. */

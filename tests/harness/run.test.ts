@@ -146,3 +146,41 @@ describe("runEval", () => {
     expect(store.getRun(deriveRunId({ ...spec, policy: "replay:short" }, suite))!.status).toBe("failed");
   });
 });
+
+describe("runEval verifier fast path", () => {
+  /** The verifier with only its async verify, so runEval takes the promise path. */
+  const asyncOnly = (v: Verifier): Verifier => ({ kind: v.kind, verify: (c) => v.verify(c) });
+
+  it("stores the same verdicts through verifySync as through verify", async () => {
+    const a = await setup();
+    const policy = await ReplayPolicy.fromFile(a.replay);
+    expect([...a.verifiers.values()].every((v) => v.verifySync !== undefined)).toBe(true);
+    const fast = await runEval(a.spec, { suite: a.suite, policy, verifiers: a.verifiers, store: a.store, options: { batchSize: 7 } });
+    const slow = await runEval(a.spec, {
+      suite: a.suite, policy, store: a.store, runId: "slow", options: { batchSize: 7 },
+      verifiers: new Map([...a.verifiers].map(([k, v]) => [k, asyncOnly(v)])),
+    });
+    const fastRows = a.store.samples(fast.runId);
+    expect(fastRows.length).toBe((30 + 20) * K);
+    expect(a.store.samples(slow.runId)).toEqual(fastRows);
+    expect(fastRows.some((r) => r.verdict.pass === true) && fastRows.some((r) => r.verdict.pass === false)).toBe(true);
+  });
+
+  it("turns a throwing or non-finite verifySync into error verdicts for the group", async () => {
+    const a = await setup();
+    const policy = await ReplayPolicy.fromFile(a.replay);
+    const raw = (sync: Verifier["verifySync"]): Verifier => ({ kind: "raw", verify: async () => ({ reward: 1 }), verifySync: sync! });
+    const verifiers = new Map<string, Verifier>([
+      ["alpha", raw((c) => { if (c.sampleIndex === 2) throw new Error("boom"); return { reward: 1 }; })],
+      ["beta", raw(() => ({ reward: Number.POSITIVE_INFINITY }))],
+    ]);
+    const res = await runEval(a.spec, { suite: a.suite, policy, verifiers, store: a.store });
+    const rows = a.store.samples(res.runId);
+    const alpha = rows.filter((r) => r.task === "alpha");
+    expect(alpha.length).toBe(30 * K);
+    expect(alpha.every((r) => r.verdict.error?.kind === "crash" && r.verdict.error.message === "verifier raw threw: boom")).toBe(true);
+    const beta = rows.filter((r) => r.task === "beta");
+    expect(beta.every((r) => r.verdict.error?.kind === "invalid_output" && /non-finite reward: null/.test(r.verdict.error.message))).toBe(true);
+    expect(res.aggregates.totals.errors).toBe((30 + 20) * K);
+  });
+});
