@@ -58,21 +58,30 @@ export function bootstrapMeans(values: readonly number[], groups: readonly (read
 export function bootstrapMeansSeeded(values: readonly number[], groups: readonly (readonly number[])[], B: number, seed: number): number[] {
   const { G, sums, sizes, singletons } = unitTotals(values, groups);
   const out = new Array<number>(B);
-  let a = seed >>> 0;
+  // The state kept as int32 (same bits as rng.ts's uint32) so it stays in a register; `| 0` is
+  // Math.floor here because 0 <= u·G < G < 2^31.
+  let a = seed | 0;
   for (let b = 0; b < B; b++) {
     let sum = 0;
     let count = 0;
-    for (let j = 0; j < G; j++) {
-      // mulberry32, as in rng.ts.
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      const g = Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * G);
-      sum += sums[g] as number;
-      if (!singletons) count += sizes[g] as number;
+    if (singletons) {
+      for (let j = 0; j < G; j++) {
+        a = (a + 0x6d2b79f5) | 0;
+        let t = Math.imul(a ^ (a >>> 15), a | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        sum += sums[((((t ^ (t >>> 14)) >>> 0) / 4294967296) * G) | 0] as number;
+      }
+      count = G;
+    } else {
+      for (let j = 0; j < G; j++) {
+        a = (a + 0x6d2b79f5) | 0;
+        let t = Math.imul(a ^ (a >>> 15), a | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        const g = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * G) | 0;
+        sum += sums[g] as number;
+        count += sizes[g] as number;
+      }
     }
-    if (singletons) count = G;
     out[b] = count === 0 ? Number.NaN : sum / count;
   }
   return out;
