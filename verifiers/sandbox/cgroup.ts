@@ -2,6 +2,7 @@
 // Run cgroups are named `<harness pid>-run-…`, so a later harness can remove what a dead one left.
 import fs from "node:fs";
 import path from "node:path";
+import { processAlive } from "./sweep.ts";
 
 export interface RunCgroups {
   dirs: string[];
@@ -108,7 +109,7 @@ export function reapStaleCgroups(parents: { memoryCgroup?: string; pidsCgroup?: 
       const d = path.join(parent, name);
       const owner = /^(\d+)-run-/.exec(name)?.[1];
       if (owner !== undefined) {
-        if (alive(Number(owner))) continue;
+        if (processAlive(Number(owner))) continue;
         for (const pid of readProcs(d)) {
           try {
             process.kill(pid, "SIGKILL");
@@ -142,14 +143,5 @@ function readProcs(d: string): number[] {
     return fs.readFileSync(path.join(d, "cgroup.procs"), "utf8").split("\n").filter(Boolean).map(Number);
   } catch {
     return [];
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -11,6 +11,16 @@ import fs from "node:fs";
 const SETPRIV = "/usr/bin/setpriv";
 const KILL = fs.existsSync("/usr/bin/kill") ? "/usr/bin/kill" : "/bin/kill";
 
+/** Whether a pid names a live process (EPERM: alive, owned by another uid). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 /** Pids of live (not zombie) processes whose real, effective or saved uid is `uid`. */
 export function liveProcesses(uid: number): number[] {
   return scan(uid, 1).map((p) => p.pid);

@@ -97,7 +97,8 @@ export type SandboxErrorCode =
   | "SANDBOX_TIER_UNAVAILABLE"
   | "SANDBOX_BAD_REQUEST"
   | "SANDBOX_SETUP_FAILED"
-  | "SANDBOX_NOT_ROOT";
+  | "SANDBOX_NOT_ROOT"
+  | "SANDBOX_UIDS_EXHAUSTED";
 
 export class SandboxError extends Error {
   readonly code: SandboxErrorCode;

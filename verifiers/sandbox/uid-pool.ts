@@ -4,7 +4,8 @@
 // process of its uid is killed.
 import fs from "node:fs";
 import path from "node:path";
-import { sweepUid } from "./sweep.ts";
+import { processAlive, sweepUid } from "./sweep.ts";
+import { SandboxError } from "./types.ts";
 
 const LOCK_DIR = "/tmp/arbiter-sandbox-uids";
 /** Blocks handed out by reserveUidBlock: [BLOCK_BASE, BLOCK_END), clear of the default range. */
@@ -17,7 +18,7 @@ export function uidRange(): { base: number; count: number } {
   const base = Number(process.env.ARBITER_SANDBOX_UID_BASE ?? 61000);
   const count = Number(process.env.ARBITER_SANDBOX_UID_COUNT ?? 1000);
   if (!Number.isInteger(base) || base < 1000 || !Number.isInteger(count) || count < 1) {
-    throw new Error(`ARBITER_SANDBOX_UID_BASE/COUNT must be integers (base >= 1000), got ${base}/${count}`);
+    throw new SandboxError("SANDBOX_SETUP_FAILED", `ARBITER_SANDBOX_UID_BASE/COUNT must be integers (base >= 1000), got ${base}/${count}`);
   }
   return { base, count };
 }
@@ -43,7 +44,7 @@ export async function leaseUid(): Promise<UidLease> {
     if (got === "reclaimed" && !(await sweepUid(uid))) continue; // stays locked: quarantined
     return { uid, release: () => fs.rmSync(lock, { force: true }) };
   }
-  throw new Error(`no free sandbox uid in ${base}..${base + count - 1}`);
+  throw new SandboxError("SANDBOX_UIDS_EXHAUSTED", `no free sandbox uid in ${base}..${base + count - 1}`);
 }
 
 /**
@@ -59,7 +60,7 @@ export function reserveUidBlock(): { base: number; count: number; release(): voi
     const lock = path.join(LOCK_DIR, `block-${base}`);
     if (tryLock(lock)) return { base, count: BLOCK_SIZE, release: () => fs.rmSync(lock, { force: true }) };
   }
-  throw new Error(`no free sandbox uid block in ${BLOCK_BASE}..${BLOCK_END - 1}`);
+  throw new SandboxError("SANDBOX_UIDS_EXHAUSTED", `no free sandbox uid block in ${BLOCK_BASE}..${BLOCK_END - 1}`);
 }
 
 /**
@@ -123,7 +124,7 @@ function create(file: string): boolean {
 function staleOwner(lock: string): boolean {
   try {
     const owner = Number(fs.readFileSync(lock, "utf8"));
-    return Number.isInteger(owner) && owner > 0 && !alive(owner);
+    return Number.isInteger(owner) && owner > 0 && !processAlive(owner);
   } catch {
     return false; // released meanwhile: the next try creates it
   }
@@ -135,14 +136,5 @@ function removeIfOld(file: string): void {
     if (Date.now() - fs.statSync(file).mtimeMs > 10_000) fs.rmSync(file, { force: true });
   } catch {
     /* gone */
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

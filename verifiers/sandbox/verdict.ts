@@ -82,7 +82,12 @@ export async function runForReport(
   const secret = randomBytes(24).toString("hex");
   const full: SandboxRequest = { ...req, resultChannel: opts.maxBytes === undefined ? { secret } : { secret, maxBytes: opts.maxBytes } };
   if (opts.signal) full.signal = opts.signal;
-  const res = await sb.run(full);
+  let res: SandboxResult;
+  try {
+    res = await sb.run(full);
+  } catch (err) {
+    return { verdict: sandboxRefusal(err) }; // a SandboxError (no free uid, bad limits); else rethrown
+  }
   const got = readReport(res, secret);
   return "verdict" in got ? { res, verdict: got.verdict } : { res, report: got.report };
 }
