@@ -20,7 +20,7 @@ describe("arbiter demo (small budget)", () => {
     const db = new DatabaseSync(join(out, "demo.db"));
     const counts = db.prepare("SELECT r.id AS run, COUNT(*) AS n FROM samples s JOIN runs r ON r.seq = s.run GROUP BY r.id ORDER BY r.id").all();
     db.close();
-    expect(counts.map((c) => [c["run"], Number(c["n"])])).toEqual([["demo-baseline", 60], ["demo-finetuned", 60]]);
+    expect(counts.map((c) => [c["run"], Number(c["n"])])).toEqual([["demo-baseline", 30 * DEMO_DEFAULTS.evalSamples], ["demo-finetuned", 30 * DEMO_DEFAULTS.evalSamples]]);
     expect(existsSync(join(out, "finetuned", "onnx", "model.onnx"))).toBe(true);
     const before = readFileSync(join(MODEL, "model.safetensors"));
     const after = readFileSync(join(out, "finetuned", "model.safetensors"));
