@@ -101,6 +101,7 @@ describe("training loop", () => {
     await train({ ...base, steps: 5, eval: { every: 2, samples: 2 } }, { engine, renderer: tabularRenderer, tasks: p.tasks, onStep: (r) => rows.push(r) });
     expect(rows.filter((r) => r["eval/reward_mean"] !== undefined).map((r) => r.step)).toEqual([2, 4, 5]);
     expect(rows[1]!["eval/mdp/reward_mean"]).toBeGreaterThanOrEqual(0);
+    expect(rows[1]!["eval/mdp/reward_mean"]).toBeLessThanOrEqual(1); // the mdp reward is a fraction of the target
   });
 
   it("rejects a bad config naming the field", async () => {

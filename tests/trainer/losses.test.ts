@@ -60,6 +60,9 @@ describe("loss weights equal -dL/dlogpi (finite differences)", () => {
     it(`KL ${estimator} in the loss`, () => {
       const r = checkFiniteDifferences(loss({ type: "pg" }), randomBatch(6), { coef: 0.3, estimator });
       expect(r.stats.kl).toBeDefined();
+      expect(Number.isFinite(r.stats.kl)).toBe(true);
+      // k2 = (log r)^2 / 2 and k3 = (r - 1) - log r are non-negative, and positive off the reference.
+      if (estimator !== "k1") expect(r.stats.kl).toBeGreaterThan(0);
     });
   }
 });
