@@ -83,7 +83,9 @@ async function benchArbiter(): Promise<{ wall: number; cpu: number }> {
   const t3 = performance.now();
   const c3 = process.cpuUsage();
   const stored = store.countSamples(result.runId);
+  const t4 = performance.now();
   store.close();
+  const closeMs = performance.now() - t4;
   if (stored !== total) throw new Error(`store holds ${stored} samples, expected ${total}`);
   const expectedMean = 1 - Array.from({ length: ITEMS * K }, (_, n) => ((Math.floor(n / K) + (n % K)) % 3 === 0 ? 1 : 0)).reduce((a: number, b) => a + b, 0) / total;
   if (Math.abs(report.tasks[0]!.summary.meanReward - expectedMean) > 1e-9) throw new Error(`mean ${report.tasks[0]!.summary.meanReward} != ${expectedMean}`);
@@ -92,6 +94,7 @@ async function benchArbiter(): Promise<{ wall: number; cpu: number }> {
   line("runEval (generate+verify+store)", total, t2 - t1, cpuMs(c2) - cpuMs(c1));
   line("report (stats, bootstrap, advantages)", total, t3 - t2, cpuMs(c3) - cpuMs(c2));
   line("in-process end to end", total, t3 - t0, cpuMs(c3) - cpuMs(c0));
+  console.log(`  store close (last WAL checkpoint, not in the figures above): ${closeMs.toFixed(0)} ms`);
   console.log(`  runEval split (ms, summed over concurrent batches): generate ${result.timings.generateMs.toFixed(0)}, verify ${result.timings.verifyMs.toFixed(0)}, store ${result.timings.storeMs.toFixed(0)}`);
 
   // The real CLI, as a user runs it: Node start-up, imports, run, report files.
