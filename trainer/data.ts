@@ -1,6 +1,7 @@
 // The data cursor: an endless stream of (task, sample) items, reshuffled each epoch from the run
 // seed, whose whole state is {epoch, position} so a checkpoint can store it.
 import type { Sample } from "../tasks/types.ts";
+import { ConfigError } from "./config.ts";
 import { mixSeed, Rng } from "./rng.ts";
 import type { TrainTask } from "./types.ts";
 
@@ -23,7 +24,7 @@ export class DataCursor {
   constructor(tasks: TrainTask[], seed: number, state: CursorState = { epoch: 0, position: 0 }) {
     this.seed = seed;
     this.all = tasks.flatMap((task) => task.train.map((sample) => ({ task, sample })));
-    if (this.all.length === 0) throw new Error("no training samples: every task's train split is empty");
+    if (this.all.length === 0) throw new ConfigError("no training samples: every task's train split is empty");
     this.state = { ...state };
     this.shuffle();
   }

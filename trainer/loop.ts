@@ -11,7 +11,7 @@ import { computeLoss, klTerm, makeLoss } from "./losses.ts";
 import { driftMetrics, JsonlMetrics, rewardMetrics, truncateMetrics } from "./metrics.ts";
 import { mixSeed } from "./rng.ts";
 import { collectGroups, type RolloutTimes } from "./rollout.ts";
-import { parseTrainConfig, type TrainConfigInput } from "./config.ts";
+import { ConfigError, parseTrainConfig, type TrainConfigInput } from "./config.ts";
 import type { Engine, Sequence } from "./engine/protocol.ts";
 import type { Group, StepMetrics, TrainConfig, TrainDeps, TrainResult } from "./types.ts";
 
@@ -24,7 +24,7 @@ export function configHash(c: TrainConfig): string {
 export async function train(input: TrainConfig | TrainConfigInput, deps: TrainDeps): Promise<TrainResult> {
   const config = parseTrainConfig(input);
   const { engine, renderer, tasks } = deps;
-  if (config.kl.coef > 0 && !deps.reference) throw new Error("kl.coef > 0 needs a reference engine (deps.reference)");
+  if (config.kl.coef > 0 && !deps.reference) throw new ConfigError("kl.coef > 0 needs a reference engine (deps.reference)");
   const loss = makeLoss(config.loss);
   const hash = configHash(config);
   const ckptRoot = config.outDir ? join(config.outDir, "checkpoints") : undefined;
