@@ -25,7 +25,7 @@ const { values } = parseArgs({
   options: {
     steps: { type: "string", default: "30" },
     out: { type: "string", default: ".arbiter/compare-algos" },
-    lr: { type: "string", default: "0.002" },
+    lr: { type: "string", default: "0.0004" },
     seed: { type: "string", default: "0" },
   },
 });

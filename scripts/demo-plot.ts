@@ -3,8 +3,16 @@
 
 const BARS = "▁▂▃▄▅▆▇█";
 
-export function sparkline(ys: readonly number[], lo = Math.min(...ys), hi = Math.max(...ys)): string {
+/** Bars for ys (bucket means when there are more than `width` points). */
+export function sparkline(ys: readonly number[], lo = Math.min(...ys), hi = Math.max(...ys), width = 60): string {
   const span = hi - lo || 1;
+  if (ys.length > width) {
+    const per = ys.length / width;
+    ys = Array.from({ length: width }, (_, i) => {
+      const part = ys.slice(Math.floor(i * per), Math.floor((i + 1) * per));
+      return part.reduce((a, b) => a + b, 0) / part.length;
+    });
+  }
   return ys.map((y) => BARS[Math.min(BARS.length - 1, Math.max(0, Math.round(((y - lo) / span) * (BARS.length - 1))))]).join("");
 }
 
