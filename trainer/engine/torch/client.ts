@@ -44,6 +44,9 @@ export interface TorchEngineOptions {
   /** Chunked fused lm_head log-probs: no [tokens, vocab] logits kept for backward (less memory, a
    *  little slower); for large vocabularies and long completions. Default false. */
   fusedLogprobs?: boolean;
+  /** torch.compile each decoder layer (torch >= 2; ignored on 1.13): on the 0.5B H100 check,
+   *  forward/backward 0.83 s -> 0.60 s per step after a ~20 s first compile. Default false. */
+  compile?: boolean;
   /** Ignore the weights on disk and initialise randomly from seed (tests, benchmarks). */
   randomInit?: boolean;
   /** Per-call timeout in ms (default 10 minutes); a call past it kills the worker. */
@@ -131,6 +134,7 @@ export class TorchEngine implements Engine {
     if (opts.threads !== undefined) args.threads = opts.threads;
     if (opts.microBatchTokens !== undefined) args.microBatchTokens = opts.microBatchTokens;
     if (opts.fusedLogprobs !== undefined) args.fusedLogprobs = opts.fusedLogprobs;
+    if (opts.compile !== undefined) args.compile = opts.compile;
     try {
       const f = await eng.call("init", args, {}, opts.startTimeoutMs ?? 120_000);
       const r = f.header.result ?? {};

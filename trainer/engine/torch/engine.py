@@ -101,6 +101,11 @@ class TorchEngine:
         self.bf16 = cuda and opts.get("bf16", True)
         self.micro_tokens = int(opts.get("microBatchTokens", 4096))
         self.fused_logprobs = bool(opts.get("fusedLogprobs", False))
+        if opts.get("compile") and hasattr(torch, "compile"):
+            # fuses each layer's norm/rope/SiLU elementwise work; the static decoder calls the
+            # submodules directly and keeps its CUDA graph
+            for layer in self.model.model.layers:
+                layer.forward = torch.compile(layer.forward, dynamic=True)
         self.params = [p for p in self.model.parameters() if p.requires_grad]
         self.opt = None
         self.steps = 0

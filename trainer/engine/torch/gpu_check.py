@@ -95,10 +95,11 @@ def parity(tiny, device):
               f"(transformers {transformers.__version__}, {device})")
 
 
-def grpo_steps(cfg, steps, prompts_n, group, prompt_len, max_tokens, device, micro_tokens, lr, fused=False):
+def grpo_steps(cfg, steps, prompts_n, group, prompt_len, max_tokens, device, micro_tokens, lr, fused=False,
+               compile_layers=False):
     d = write_model_dir(cfg, seed=1)
     eng = TorchEngine({"modelDir": d, "device": str(device), "bf16": True, "microBatchTokens": micro_tokens,
-                       "fusedLogprobs": fused})
+                       "fusedLogprobs": fused, "compile": compile_layers})
     info = eng.info()
     n_params = info["numParams"]
     print(f"grpo: {n_params / 1e6:.1f}M params on {info['device']} (torch {info['torchVersion']}), "
@@ -197,6 +198,7 @@ def main():
     ap.add_argument("--micro-tokens", type=int, default=16384)
     ap.add_argument("--skip-hf", action="store_true")
     ap.add_argument("--skip-parity", action="store_true")
+    ap.add_argument("--compile", action="store_true", help="torch.compile each decoder layer (torch 2.x)")
     ap.add_argument("--fused-logprobs", action="store_true", help="chunked fused lm_head log-probs (less memory)")
     ap.add_argument("--sampler", choices=["static", "dynamic", "both"], default="static",
                     help="static: preallocated KV cache replayed as a CUDA graph; dynamic: torch.cat cache")
@@ -214,7 +216,7 @@ def main():
         engine_module.sample_static = sample_static if which == "static" else dynamic_sample
         print(f"sampler: {which}")
         d, ours = grpo_steps(cfg, a.steps, a.prompts, a.group, a.prompt_len, a.max_tokens, device, a.micro_tokens,
-                             1e-6, a.fused_logprobs)
+                             1e-6, a.fused_logprobs, a.compile)
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
     if not a.skip_hf:
