@@ -275,7 +275,7 @@ class TorchEngine:
         if missing or unexpected:
             raise EngineRequestError("invalid_request",
                                      f"load: {st} does not match this engine (missing {missing[:5]}, unexpected {unexpected[:5]})")
-        extra = torch.load(os.path.join(d, "engine_extra.pt"))
+        extra = torch.load(os.path.join(d, "engine_extra.pt"), weights_only=False)  # RNG + optimiser state, written by save()
         if extra.get("optimizer") is not None:
             self.opt = torch.optim.AdamW(self.params, lr=1e-3)
             self.opt.load_state_dict(extra["optimizer"])
