@@ -12,6 +12,7 @@ import type {
 } from "../types.ts";
 import { RunError } from "../types.ts";
 import { SCHEMA_SQL, SCHEMA_VERSION } from "./schema.ts";
+import { WalCheckpointer } from "./checkpointer.ts";
 
 const COLUMNS = 9;
 /** Rows per multi-row INSERT: fewer calls across the native boundary (measured ~20% faster than 1). */
@@ -71,6 +72,12 @@ function toRecord(r: RunRow): RunRecord {
   return rec;
 }
 
+export interface SqliteRunStoreOptions {
+  /** Checkpoint the WAL from a worker thread instead of on the writer's commits (default true;
+   *  only for a file the store opens itself). */
+  checkpointThread?: boolean;
+}
+
 export class SqliteRunStore implements RunStore {
   readonly db: DatabaseSync;
   readonly #ownsDb: boolean;
@@ -78,11 +85,16 @@ export class SqliteRunStore implements RunStore {
   readonly #insertOne: StatementSync;
   readonly #insertChunk: StatementSync;
   readonly #args: SQLInputValue[] = new Array(COLUMNS * CHUNK);
+  #checkpointer: WalCheckpointer | undefined;
 
   /** Opens (and creates) the database file, or uses an open database shared with the cache. */
-  constructor(pathOrDb: string | DatabaseSync) {
+  constructor(pathOrDb: string | DatabaseSync, options: SqliteRunStoreOptions = {}) {
     this.#ownsDb = typeof pathOrDb === "string";
     this.db = typeof pathOrDb === "string" ? openDatabase(pathOrDb) : pathOrDb;
+    if (typeof pathOrDb === "string" && pathOrDb !== ":memory:" && options.checkpointThread !== false) {
+      this.db.exec("PRAGMA wal_autocheckpoint = 0");
+      this.#checkpointer = new WalCheckpointer(pathOrDb);
+    }
     const values = "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
     const insert = "INSERT OR IGNORE INTO samples (run, task, item_id, sample_index, completion, verdict, reward, pass, error_kind) VALUES ";
     this.#insertOne = this.db.prepare(insert + values);
@@ -131,6 +143,7 @@ export class SqliteRunStore implements RunStore {
         this.#insertOne.run(...one);
       }
       this.db.exec("COMMIT");
+      this.#committed();
     } catch (e) {
       this.db.exec("ROLLBACK");
       throw new RunError("store_failed", `writing samples of run ${runId} failed: ${(e as Error).message}`, { cause: e });
@@ -192,8 +205,25 @@ export class SqliteRunStore implements RunStore {
     return Number((this.db.prepare("SELECT count(*) AS n FROM samples WHERE run = ?").get(seq) as { n: number }).n);
   }
 
+  /** Closes the database; with the checkpoint thread, stops it first so this close is the last
+   *  connection's and leaves the database checkpointed. */
   close(): void {
+    this.#checkpointer?.stop();
+    this.#checkpointer = undefined;
     if (this.#ownsDb && this.db.isOpen) this.db.close();
+  }
+
+  #committed(): void {
+    const c = this.#checkpointer;
+    if (c === undefined) return;
+    if (c.healthy) {
+      c.committed();
+      return;
+    }
+    // The thread failed: back to SQLite's own checkpoints so the WAL cannot grow without bound.
+    c.stop();
+    this.#checkpointer = undefined;
+    this.db.exec("PRAGMA wal_autocheckpoint = 1000");
   }
 
   #seqOrUndefined(runId: string): number | undefined {
