@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { baseShape, readInput, readReference, unavailable } from "./common.ts";
 import { canonicalNumber, toAsciiDigits } from "./normalize.ts";
-import type { VerifierFactory } from "./types.ts";
+import type { Verdict, VerifierFactory, VerifyContext } from "./types.ts";
 
 export const EXTRACT_MODES = ["auto", "gsm8k", "boxed", "last_number", "first_number", "full"] as const;
 export type ExtractMode = (typeof EXTRACT_MODES)[number];
@@ -128,34 +128,33 @@ export const numericFactory: VerifierFactory<NumericConfig> = {
   kind: "numeric",
   schema,
   create(config) {
-    return {
-      kind: "numeric",
-      async verify(ctx) {
-        let input: string;
-        let refRaw: unknown;
-        try {
-          input = readInput(ctx, config.input);
-          refRaw = readReference(ctx, config.reference);
-        } catch (err) {
-          return unavailable(err);
-        }
-        const ref =
-          typeof refRaw === "number" ? refRaw : typeof refRaw === "string" ? (parseNumberExpr(refRaw) ?? extractNumber(refRaw, config.extract)?.value) : undefined;
-        if (ref === undefined || !Number.isFinite(ref)) {
-          return unavailable(new Error(`reference ${JSON.stringify(refRaw)} is not a number`));
-        }
-        const got = extractNumber(input, config.extract);
-        if (!got) {
-          return { reward: 0, pass: false, reason: `no number found (extract: ${config.extract})`, details: { reference: ref, extracted: null } };
-        }
-        const pass = isClose(got.value, ref, config.rel_tol, config.abs_tol);
-        return {
-          reward: pass ? 1 : 0,
-          pass,
-          reason: pass ? `${got.text} = ${ref}` : `${got.text} (= ${got.value}) != ${ref}`,
-          details: { extracted: got.text, value: got.value, reference: ref, mode: got.mode },
-        };
-      },
+    const judge = (ctx: VerifyContext): Verdict => {
+      let input: string;
+      let refRaw: unknown;
+      try {
+        input = readInput(ctx, config.input);
+        refRaw = readReference(ctx, config.reference);
+      } catch (err) {
+        return unavailable(err);
+      }
+      const ref =
+        typeof refRaw === "number" ? refRaw : typeof refRaw === "string" ? (parseNumberExpr(refRaw) ?? extractNumber(refRaw, config.extract)?.value) : undefined;
+      if (ref === undefined || !Number.isFinite(ref)) {
+        return unavailable(new Error(`reference ${JSON.stringify(refRaw)} is not a number`));
+      }
+      const got = extractNumber(input, config.extract);
+      if (!got) {
+        return { reward: 0, pass: false, reason: `no number found (extract: ${config.extract})`, details: { reference: ref, extracted: null } };
+      }
+      const pass = isClose(got.value, ref, config.rel_tol, config.abs_tol);
+      return {
+        reward: pass ? 1 : 0,
+        pass,
+        reason: pass ? `${got.text} = ${ref}` : `${got.text} (= ${got.value}) != ${ref}`,
+        details: { extracted: got.text, value: got.value, reference: ref, mode: got.mode },
+      };
     };
+    // No I/O: the same judgement synchronously (the harness then verifies without a promise per sample).
+    return { kind: "numeric", verify: async (ctx) => judge(ctx), verifySync: judge };
   },
 };

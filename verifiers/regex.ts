@@ -6,7 +6,7 @@ import { baseShape, clip, readInput, readReference, unavailable } from "./common
 import { referenceStrings } from "./exact-match.ts";
 import { configError } from "./errors.ts";
 import { applyNormalizers, normalizeListSchema } from "./normalize.ts";
-import type { Verdict, VerifierFactory } from "./types.ts";
+import type { Verdict, VerifierFactory, VerifyContext } from "./types.ts";
 
 const DEFAULT_MAX_INPUT = 20_000;
 
@@ -48,22 +48,21 @@ export const regexFactory: VerifierFactory<RegexConfig> = {
     } catch (err) {
       throw configError(["pattern"], (err as Error).message.replace(/^Invalid regular expression: /, "invalid regular expression: "));
     }
-    return {
-      kind: "regex",
-      async verify(ctx) {
-        let input: string;
-        try {
-          input = applyNormalizers(readInput(ctx, config.input), config.normalize);
-        } catch (err) {
-          return unavailable(err);
-        }
-        if (input.length > config.max_input_chars) return tooLong(input.length, config.max_input_chars);
-        const m = re.exec(input);
-        const pass = (m !== null) !== config.negate;
-        const reason = m ? `matched ${clip(m[0])}` : `no match for /${config.pattern}/${flags}`;
-        return { reward: pass ? 1 : 0, pass, reason, details: { match: m?.[0] ?? null, groups: m ? m.slice(1) : [], index: m?.index ?? null } };
-      },
+    const judge = (ctx: VerifyContext): Verdict => {
+      let input: string;
+      try {
+        input = applyNormalizers(readInput(ctx, config.input), config.normalize);
+      } catch (err) {
+        return unavailable(err);
+      }
+      if (input.length > config.max_input_chars) return tooLong(input.length, config.max_input_chars);
+      const m = re.exec(input);
+      const pass = (m !== null) !== config.negate;
+      const reason = m ? `matched ${clip(m[0])}` : `no match for /${config.pattern}/${flags}`;
+      return { reward: pass ? 1 : 0, pass, reason, details: { match: m?.[0] ?? null, groups: m ? m.slice(1) : [], index: m?.index ?? null } };
     };
+    // No I/O: the same judgement synchronously (the harness then verifies without a promise per sample).
+    return { kind: "regex", verify: async (ctx) => judge(ctx), verifySync: judge };
   },
 };
 
@@ -88,24 +87,22 @@ export const containsFactory: VerifierFactory<ContainsConfig> = {
       const n = applyNormalizers(s, config.normalize);
       return config.ignore_case ? n.toUpperCase().toLowerCase() : n;
     };
-    return {
-      kind: "contains",
-      async verify(ctx) {
-        let input: string;
-        let needles: string[];
-        try {
-          input = norm(readInput(ctx, config.input));
-          needles = referenceStrings(readReference(ctx, config.reference)).map(norm);
-        } catch (err) {
-          return unavailable(err);
-        }
-        const found = needles.filter((n) => input.includes(n));
-        const hit = config.mode === "all" ? found.length === needles.length : found.length > 0;
-        const pass = hit !== config.negate;
-        const missing = needles.filter((n) => !input.includes(n));
-        const reason = hit ? `output contains ${found.map((f) => clip(f, 40)).join(", ")}` : `output lacks ${missing.map((f) => clip(f, 40)).join(", ")}`;
-        return { reward: pass ? 1 : 0, pass, reason, details: { found, missing } };
-      },
+    const judge = (ctx: VerifyContext): Verdict => {
+      let input: string;
+      let needles: string[];
+      try {
+        input = norm(readInput(ctx, config.input));
+        needles = referenceStrings(readReference(ctx, config.reference)).map(norm);
+      } catch (err) {
+        return unavailable(err);
+      }
+      const found = needles.filter((n) => input.includes(n));
+      const hit = config.mode === "all" ? found.length === needles.length : found.length > 0;
+      const pass = hit !== config.negate;
+      const missing = needles.filter((n) => !input.includes(n));
+      const reason = hit ? `output contains ${found.map((f) => clip(f, 40)).join(", ")}` : `output lacks ${missing.map((f) => clip(f, 40)).join(", ")}`;
+      return { reward: pass ? 1 : 0, pass, reason, details: { found, missing } };
     };
+    return { kind: "contains", verify: async (ctx) => judge(ctx), verifySync: judge };
   },
 };
