@@ -21,6 +21,63 @@ describe("canonicalJson", () => {
   });
 });
 
+/** The plain form canonicalJson replaced, kept as the reference it must equal byte for byte. */
+function referenceCanonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") {
+    if (typeof value === "number" && !Number.isFinite(value)) throw new TypeError(`non-finite ${value}`);
+    return JSON.stringify(value) ?? "null";
+  }
+  if (Array.isArray(value)) return `[${value.map((v) => referenceCanonicalJson(v ?? null)).join(",")}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${referenceCanonicalJson(v)}`).join(",")}}`;
+}
+
+describe("canonicalJson equals its reference form", () => {
+  // Deterministic pseudo-random values (mulberry32) over every JSON shape and the odd members
+  // a loaded suite can hold: undefined, functions, holes, unicode and escaped keys.
+  let s = 12345;
+  const rand = () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const keys = ["a", "B", "é", "10", "2", "", "k\"q", "\u{1F600}", "z z", "__proto__x"];
+  const gen = (depth: number): unknown => {
+    const r = rand();
+    if (depth > 3 || r < 0.3) {
+      const leaves = [null, undefined, true, false, 0, -0, 1.5e300, -7, "", "x\ny", "ü\u0000", () => 1];
+      return leaves[Math.floor(rand() * leaves.length)];
+    }
+    if (r < 0.55) {
+      const a: unknown[] = Array.from({ length: Math.floor(rand() * 4) }, () => gen(depth + 1));
+      if (rand() < 0.2) a.length += 2; // holes
+      return a;
+    }
+    const o: Record<string, unknown> = {};
+    for (let i = Math.floor(rand() * 5); i > 0; i--) o[keys[Math.floor(rand() * keys.length)]!] = gen(depth + 1);
+    return o;
+  };
+
+  it("on 2000 generated values", () => {
+    const outs = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const v = gen(0);
+      const got = canonicalJson(v);
+      expect(got).toBe(referenceCanonicalJson(v));
+      outs.add(got);
+    }
+    expect(outs.size).toBeGreaterThan(500);
+  });
+
+  it("rejects non-finite numbers at any depth, as the reference does", () => {
+    expect(() => canonicalJson({ a: [1, Number.NaN] })).toThrow(/non-finite number NaN/);
+    expect(() => canonicalJson(Number.POSITIVE_INFINITY)).toThrow(TypeError);
+  });
+});
+
 describe("suiteContentHash", () => {
   it("is the same for a copy in a differently named folder", async () => {
     const a = await loadSuite(path.join(root, "examples/json-extract"));
