@@ -1,7 +1,7 @@
 // Harness overhead benchmark (DESIGN.md targets: >= 100k samples/s grading replayed completions
 // with exact match end to end into the store, and >= 10x promptfoo on the same samples).
 //
-//   node scripts/bench-harness.ts [--items 25000] [--samples 4] [--promptfoo-items 5000] [--no-promptfoo]
+//   node scripts/bench-harness.ts [--items 25000] [--samples 4] [--promptfoo-items 5000] [--no-promptfoo] [--no-checkpoint-thread]
 //
 // Prints wall-clock and CPU-time rates: on a shared machine the wall rate moves with other load,
 // the CPU-time rate (samples per CPU-second of this process) much less.
@@ -24,6 +24,8 @@ const { values: args } = parseArgs({
     "promptfoo-items": { type: "string", default: "5000" },
     "no-promptfoo": { type: "boolean", default: false },
     "batch-size": { type: "string", default: "256" },
+    /** Checkpoint on the writer's commits (SQLite's default) instead of from the store's thread. */
+    "no-checkpoint-thread": { type: "boolean", default: false },
   },
 });
 const ITEMS = Number(args.items);
@@ -72,7 +74,7 @@ async function benchArbiter(): Promise<{ wall: number; cpu: number }> {
   const verifier = await defaultRegistry().build(suite.tasks[0]!.verifier);
   const t1 = performance.now();
   const c1 = process.cpuUsage();
-  const store = new SqliteRunStore(join(WORK, "bench.db"));
+  const store = new SqliteRunStore(join(WORK, "bench.db"), { checkpointThread: !args["no-checkpoint-thread"] });
   const spec = { suite: suiteDir, policy: `replay:${replay}`, samples: K, seed: 0 };
   const result = await runEval(spec, {
     suite, policy, verifiers: new Map([["exact", verifier]]), store, options: { batchSize: Number(args["batch-size"]) },
