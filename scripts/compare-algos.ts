@@ -5,7 +5,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { train } from "../trainer/loop.ts";
+import { evaluate, train } from "../trainer/loop.ts";
+import { parseTrainConfig } from "../trainer/config.ts";
 import type { TrainConfigInput } from "../trainer/config.ts";
 import { TorchEngine } from "../trainer/engine/torch/client.ts";
 import { defaultRegistry } from "../verifiers/builtin.ts";
@@ -36,28 +37,36 @@ const splits = arithSplits();
 const verifier = await defaultRegistry().build({ type: "exact_match", normalize: ["trim"] }, { baseDir: process.cwd() });
 const renderer = await ChatRenderer.load(BUNDLED_MODEL);
 const curves: Series[] = [];
+const evals: Series[] = [];
+const evalEvery = Math.max(1, Math.floor(steps / 4));
 const timings: Record<string, number> = {};
 for (const algo of ALGOS) {
   const engine = await TorchEngine.start({ modelDir: BUNDLED_MODEL, seed: Number(values.seed), threads: 1 });
   const t0 = performance.now();
   try {
-    const res = await train({
+    const config = parseTrainConfig({
       seed: Number(values.seed), steps, groupsPerStep: 16, groupSize: 8,
       sampling: { temperature: 1, maxTokens: 5 },
       loss: { type: "pg", aggregation: "token-mean" },
       optimizer: { learningRate: Number(values.lr), maxGradNorm: 1 },
+      eval: { every: evalEvery, samples: 4, temperature: 1 },
       ...algo.config,
-    }, {
-      engine, renderer,
-      tasks: [{ name: "addition", train: splits.rl, verifiers: [{ name: "exact_match", verifier, weight: 1 }] }],
     });
+    const deps = {
+      engine, renderer,
+      tasks: [{ name: "addition", train: splits.rl, eval: splits.eval, verifiers: [{ name: "exact_match", verifier, weight: 1 }] }],
+    };
+    const before = (await evaluate(config, deps, 0))["eval/reward_mean"]!;
+    const res = await train(config, deps);
     curves.push({ name: algo.name, points: res.history.map((r) => [r.step, r["reward_mean"] ?? 0]) });
+    evals.push({ name: `${algo.name} (held-out)`, color: curves.length - 1, dashed: true, points: [[0, before], ...res.history.filter((r) => r["eval/reward_mean"] !== undefined).map((r): [number, number] => [r.step, r["eval/reward_mean"]!])] });
   } finally {
     await engine.close();
   }
   timings[algo.name] = (performance.now() - t0) / 1000;
   const ys = curves.at(-1)!.points.map((p) => p[1]);
-  console.log(`${algo.name.padEnd(10)} ${sparkline(ys, 0, 1)}  ${ys[0]!.toFixed(2)} -> ${ys.at(-1)!.toFixed(2)}  (${timings[algo.name]!.toFixed(0)}s)`);
+  const ev = evals.at(-1)!.points.map((p) => `${(100 * p[1]).toFixed(1)}%`).join(" -> ");
+  console.log(`${algo.name.padEnd(10)} train ${sparkline(ys, 0, 1)}  held-out (T=1, 4 x ${splits.eval.length}): ${ev}  (${timings[algo.name]!.toFixed(0)}s)`);
 }
 
 // Side by side: one row per step (mean reward of that step's rollouts).
@@ -70,7 +79,7 @@ for (let s = 1; s <= steps; s++) {
 const last = (c: Series, n = 5) => c.points.slice(-n).reduce((a, p) => a + p[1], 0) / Math.min(n, c.points.length);
 console.log("mean of last 5 steps: " + curves.map((c) => `${c.name} ${last(c).toFixed(3)}`).join(", "));
 const html = join(out, "learning-curves.html");
-writeFileSync(html, lineChartHtml(`tiny-arith: mean train reward per step (${steps} steps x 16 x 8)`, "reward", curves));
-writeFileSync(join(out, "curves.json"), JSON.stringify({ curves, timings }, null, 2));
+writeFileSync(html, lineChartHtml(`tiny-arith: train reward per step and held-out reward (${steps} steps x 16 x 8)`, "reward", [...curves, ...evals]));
+writeFileSync(join(out, "curves.json"), JSON.stringify({ curves, evals, timings }, null, 2));
 console.log(`plot: ${html}`);
 await verifier.close?.();

@@ -20,6 +20,9 @@ export interface Series {
   name: string;
   /** [step, value] points. */
   points: [number, number][];
+  /** Index into the palette (default: the series' position); a dashed line when set by the caller. */
+  color?: number;
+  dashed?: boolean;
 }
 
 const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
@@ -38,9 +41,9 @@ export function lineChartHtml(title: string, yLabel: string, series: readonly Se
   const grid = ticks.map((t) =>
     `<line x1="${L}" x2="${W - R}" y1="${sy(t)}" y2="${sy(t)}" stroke="#ddd"/><text x="${L - 6}" y="${sy(t) + 4}" text-anchor="end" font-size="11">${t.toFixed(2)}</text>`).join("");
   const lines = series.map((s, i) => {
-    const c = COLORS[i % COLORS.length];
+    const c = COLORS[(s.color ?? i) % COLORS.length];
     const pts = s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(" ");
-    return `<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts}"/>` +
+    return `<polyline fill="none" stroke="${c}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""} points="${pts}"/>` +
       `<text x="${W - R + 8}" y="${T + 16 * (i + 1)}" fill="${c}" font-size="12">${esc(s.name)}</text>`;
   }).join("");
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title></head><body>
