@@ -4,8 +4,9 @@
 // Sampling is ours, not transformers.js': its multinomial sampler draws from one global,
 // unseedable-per-row RNG. We run `model.generate` in greedy mode with a logits processor that,
 // for each row, applies temperature and top-p, draws the token with that row's own Mersenne
-// Twister (seed + sampleIndex + i), records its log-probability, and masks every other logit, so
-// the greedy step picks exactly the drawn token. Rows are independent of how they are batched.
+// Twister (seeded from seed + sampleIndex + i mixed with the item id), records its log-probability,
+// and masks every other logit, so the greedy step picks exactly the drawn token. Rows are
+// independent of how they are batched.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { AutoModelForCausalLM, AutoTokenizer, Tensor, env, random } from "@huggingface/transformers";
@@ -117,7 +118,7 @@ export class LocalPolicy implements Policy {
       let g = groups.get(key);
       if (!g) groups.set(key, (g = { params: req.params, rows: [] }));
       for (let i = 0; i < req.n; i++) {
-        const s = seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : seed + (req.sampleIndex ?? 0) + i;
+        const s = seed === undefined ? (Math.random() * 2 ** 32) >>> 0 : rowSeed(seed + (req.sampleIndex ?? 0) + i, req.itemId);
         g.rows.push({ request: r, sample: i, promptIds, seed: s });
       }
     });
@@ -276,4 +277,16 @@ export function pick(logits: Float32Array, temperature: number, topP: number, rn
     }
   }
   return { token, logprob: Math.log(p[token]! / mass) };
+}
+
+/** The RNG seed of one row: the sample's seed mixed with its item id, so different items draw
+ *  independent streams (with `seed + index` alone, every item's sample i would share one stream,
+ *  correlating items and biasing a run's mean towards that stream's luck). fnv-1a + murmur3 fmix32. */
+export function rowSeed(sampleSeed: number, itemId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < itemId.length; i++) h = Math.imul(h ^ itemId.charCodeAt(i), 0x01000193);
+  h = (h ^ Math.imul(sampleSeed | 0, 0x9e3779b1)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }

@@ -55,6 +55,14 @@ describe("LocalPolicy with the counting LM", () => {
     expect(b.text).toBe("pqrst");
   });
 
+  it("draws independent streams for different items with the same prompt and seed", async () => {
+    const params = { temperature: 8, maxTokens: 24, seed: 5 };
+    const items = ["i1", "i2", "i3", "i1"].map((itemId) => ({ itemId, prompt: "a", n: 1, params }));
+    const texts = (await policy.generate(items)).map((g) => g[0]!.text);
+    expect(texts[3]).toBe(texts[0]); // same item, same seed: same sample
+    expect(new Set(texts.slice(0, 3)).size).toBe(3); // different items: different draws
+  });
+
   it("stops at the eos token and keeps it in tokenIds but not in text", async () => {
     const c = only(await policy.generate([req("ab ", { temperature: 0, maxTokens: 10 })]));
     expect(c.text).toBe("!");
