@@ -4,11 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PKGS=(bubblewrap python3-torch python3-onnx)
+# libopenblas0-pthread: Debian's torch falls back to the reference BLAS without it (~25x slower).
+APT_PKGS=(bubblewrap python3-torch python3-onnx libopenblas0-pthread)
 missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 /usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || missing+=(python3-torch)
 /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || missing+=(python3-onnx)
+dpkg -s libopenblas0-pthread >/dev/null 2>&1 || missing+=(libopenblas0-pthread)
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "arbiter: installing apt packages: ${missing[*]}" >&2
