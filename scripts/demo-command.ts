@@ -2,6 +2,7 @@
 // imported only when the command runs.
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { UsageError } from "../cli/errors.ts";
 
 export const demoCommand = {
   register(program: Command): void {
@@ -16,9 +17,9 @@ export const demoCommand = {
       .action(async (flags: { model?: string; out: string; steps?: string; lr?: string; python?: string }) => {
         const { runDemo, DEMO_DEFAULTS, BUNDLED_MODEL } = await import("./demo.ts");
         const steps = flags.steps === undefined ? DEMO_DEFAULTS.steps : Number(flags.steps);
-        if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps: expected a positive integer, got ${flags.steps}`);
+        if (!Number.isInteger(steps) || steps < 1) throw new UsageError("bad_flag", `--steps: expected a positive integer, got ${flags.steps}`);
         const learningRate = flags.lr === undefined ? DEMO_DEFAULTS.learningRate : Number(flags.lr);
-        if (!(learningRate > 0)) throw new Error(`--lr: expected a positive number, got ${flags.lr}`);
+        if (!(learningRate > 0)) throw new UsageError("bad_flag", `--lr: expected a positive number, got ${flags.lr}`);
         await runDemo({
           ...DEMO_DEFAULTS, steps, learningRate,
           modelDir: resolve(flags.model ?? BUNDLED_MODEL),
