@@ -1,6 +1,7 @@
 // `arbiter demo` (registered in cli/commands/index.ts). The demo module and its model runtimes are
 // imported only when the command runs.
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../cli/errors.ts";
 
@@ -20,9 +21,13 @@ export const demoCommand = {
         if (!Number.isInteger(steps) || steps < 1) throw new UsageError("bad_flag", `--steps: expected a positive integer, got ${flags.steps}`);
         const learningRate = flags.lr === undefined ? DEMO_DEFAULTS.learningRate : Number(flags.lr);
         if (!(learningRate > 0)) throw new UsageError("bad_flag", `--lr: expected a positive number, got ${flags.lr}`);
+        const modelDir = resolve(flags.model ?? BUNDLED_MODEL);
+        for (const f of ["config.json", "model.safetensors", join("onnx", "model.onnx")]) {
+          if (!existsSync(join(modelDir, f))) throw new UsageError("bad_flag", `--model: ${modelDir} has no ${f} (expected a Hugging Face layout folder with safetensors weights and an ONNX export)`);
+        }
         await runDemo({
           ...DEMO_DEFAULTS, steps, learningRate,
-          modelDir: resolve(flags.model ?? BUNDLED_MODEL),
+          modelDir,
           outDir: resolve(flags.out),
           ...(flags.python ? { python: flags.python } : {}),
         });
