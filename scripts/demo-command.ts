@@ -22,8 +22,11 @@ export const demoCommand = {
         const learningRate = flags.lr === undefined ? DEMO_DEFAULTS.learningRate : Number(flags.lr);
         if (!(learningRate > 0)) throw new UsageError("bad_flag", `--lr: expected a positive number, got ${flags.lr}`);
         const modelDir = resolve(flags.model ?? BUNDLED_MODEL);
-        for (const f of ["config.json", "model.safetensors", join("onnx", "model.onnx")]) {
-          if (!existsSync(join(modelDir, f))) throw new UsageError("bad_flag", `--model: ${modelDir} has no ${f} (expected a Hugging Face layout folder with safetensors weights and an ONNX export)`);
+        const need = [["config.json"], ["model.safetensors", "model.safetensors.index.json"], [join("onnx", "model.onnx")]];
+        for (const alternatives of need) {
+          if (!alternatives.some((f) => existsSync(join(modelDir, f)))) {
+            throw new UsageError("bad_flag", `--model: ${modelDir} has no ${alternatives.join(" or ")} (expected a Hugging Face layout folder with safetensors weights and an ONNX export)`);
+          }
         }
         await runDemo({
           ...DEMO_DEFAULTS, steps, learningRate,
