@@ -1,4 +1,6 @@
 """Batched KV-cache sampling with temperature, top-p, seed and stop tokens."""
+import contextlib
+
 import torch
 
 
@@ -19,41 +21,64 @@ def sample(model, prompts, n, max_tokens, temperature=1.0, top_p=1.0, seed=0, st
     """prompts: list of token lists. Returns list (per prompt) of n dicts
     {completion, logprobs, finish}. Log-probs are under the distribution actually sampled from
     (after temperature and top-p); with temperature 0 (greedy) they are under the T=1 softmax."""
-    seqs = [p for p in prompts for _ in range(n)]
-    B = len(seqs)
-    L = max(len(s) for s in seqs)
-    ids = torch.full((B, L), pad_id, dtype=torch.long)
-    mask = torch.zeros((B, L), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, L - len(s):] = torch.tensor(s, dtype=torch.long)
-        mask[i, L - len(s):] = 1
-    ids, mask = ids.to(device), mask.to(device)
-    pos = (mask.cumsum(-1) - 1).clamp(min=0)
+    ids, mask, pos = left_pad(prompts, n, pad_id, device)
     gen = torch.Generator(device=device).manual_seed(int(seed))
-    stop = torch.tensor(sorted(set(stop_ids)), dtype=torch.long, device=device)
-    done = torch.zeros(B, dtype=torch.bool, device=device)
-    stopped = torch.zeros(B, dtype=torch.bool, device=device)
-    out_tokens, out_lp = [], []
+    rec = Recorder(ids.shape[0], stop_ids, pad_id, device)
     past = None
     cur_ids, cur_pos = ids, pos
     for _ in range(max_tokens):
-        with autocast() if autocast else _null():
+        with autocast() if autocast else contextlib.nullcontext():
             logits, past = model(cur_ids, mask, cur_pos, past)
-        tok, lp = choose(logits[:, -1].float(), temperature, top_p, gen)
-        tok = torch.where(done, torch.full_like(tok, pad_id), tok)
-        out_tokens.append(tok)
-        out_lp.append(lp)
-        alive = ~done
-        if stop.numel() > 0:
-            hit = (tok[:, None] == stop[None, :]).any(-1) & alive
-            stopped |= hit
-            done |= hit
-        if bool(done.all()):
+        tok, alive = rec.add(*choose(logits[:, -1].float(), temperature, top_p, gen))
+        if rec.all_done():
             break
         mask = torch.cat([mask, alive.long()[:, None]], dim=1)
         cur_pos = cur_pos[:, -1:] + 1
         cur_ids = tok[:, None]
-    return pack_results(out_tokens, out_lp, stopped, stop_ids, n, len(prompts))
+    return rec.results(n, len(prompts))
+
+
+def left_pad(prompts, n, pad_id, device):
+    """Each prompt repeated n times, left-padded: (ids, attention mask, position ids), all [B, L]."""
+    seqs = [p for p in prompts for _ in range(n)]
+    L = max(len(s) for s in seqs)
+    ids = torch.full((len(seqs), L), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(seqs), L), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        ids[i, L - len(s):] = torch.tensor(s, dtype=torch.long)
+        mask[i, L - len(s):] = 1
+    ids, mask = ids.to(device), mask.to(device)
+    return ids, mask, (mask.cumsum(-1) - 1).clamp(min=0)
+
+
+class Recorder:
+    """Collects each step's tokens and log-probs; a row is done after its first stop token and
+    emits pad_id from then on."""
+
+    def __init__(self, B, stop_ids, pad_id, device):
+        self.stop_ids, self.pad_id = stop_ids, pad_id
+        self.stop = torch.tensor(sorted(set(stop_ids)), dtype=torch.long, device=device)
+        self.done = torch.zeros(B, dtype=torch.bool, device=device)
+        self.stopped = torch.zeros(B, dtype=torch.bool, device=device)
+        self.tokens, self.logprobs = [], []
+
+    def add(self, tok, lp):
+        """Records one step; returns (the step's tokens with finished rows padded, rows alive before it)."""
+        tok = torch.where(self.done, torch.full_like(tok, self.pad_id), tok)
+        self.tokens.append(tok)
+        self.logprobs.append(lp)
+        alive = ~self.done
+        if self.stop.numel() > 0:
+            hit = (tok[:, None] == self.stop[None, :]).any(-1) & alive
+            self.stopped |= hit
+            self.done |= hit
+        return tok, alive
+
+    def all_done(self):
+        return bool(self.done.all())
+
+    def results(self, n, n_prompts):
+        return pack_results(self.tokens, self.logprobs, self.stopped, self.stop_ids, n, n_prompts)
 
 
 def choose(logits, temperature, top_p, gen):
@@ -82,11 +107,3 @@ def pack_results(out_tokens, out_lp, stopped, stop_ids, n, n_prompts):
         else:
             results.append({"completion": row, "logprobs": lrow, "finish": "length"})
     return [results[i * n:(i + 1) * n] for i in range(n_prompts)]
-
-
-class _null:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *a):
-        return False

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from model import NEG, rotate_half
-from sampling import choose, pack_results
+from sampling import Recorder, choose, left_pad
 
 
 class _StaticDecoder:
@@ -63,16 +63,9 @@ def sample_static(model, prompts, n, max_tokens, temperature=1.0, top_p=1.0, see
     """Same contract as sampling.sample. graph=None: use a CUDA graph when on CUDA."""
     device = torch.device(device)
     use_graph = device.type == "cuda" if graph is None else graph
-    seqs = [p for p in prompts for _ in range(n)]
-    B, P = len(seqs), max(len(s) for s in prompts)
+    ids, mask, pos = left_pad(prompts, n, pad_id, device)
+    B, P = ids.shape
     S = P + max_tokens
-    ids = torch.full((B, P), pad_id, dtype=torch.long)
-    mask = torch.zeros((B, P), dtype=torch.long)
-    for i, s in enumerate(seqs):
-        ids[i, P - len(s):] = torch.tensor(s, dtype=torch.long)
-        mask[i, P - len(s):] = 1
-    ids, mask = ids.to(device), mask.to(device)
-    pos = (mask.cumsum(-1) - 1).clamp(min=0)
     ctx = (lambda: torch.autocast(device_type="cuda", dtype=torch.bfloat16, cache_enabled=False)) if autocast else None
     with ctx() if ctx else contextlib.nullcontext():
         logits, past = model(ids, mask, pos, None)
@@ -104,21 +97,10 @@ def sample_static(model, prompts, n, max_tokens, temperature=1.0, top_p=1.0, see
             graph_out = run_step()
 
     gen = torch.Generator(device=device).manual_seed(int(seed))
-    stop = torch.tensor(sorted(set(stop_ids)), dtype=torch.long, device=device)
-    done = torch.zeros(B, dtype=torch.bool, device=device)
-    stopped = torch.zeros(B, dtype=torch.bool, device=device)
-    out_tokens, out_lp = [], []
+    rec = Recorder(B, stop_ids, pad_id, device)
     for t in range(max_tokens):
-        tok, lp = choose(logits, temperature, top_p, gen)
-        tok = torch.where(done, torch.full_like(tok, pad_id), tok)
-        out_tokens.append(tok)
-        out_lp.append(lp)
-        alive = ~done
-        if stop.numel() > 0:
-            hit = (tok[:, None] == stop[None, :]).any(-1) & alive
-            stopped |= hit
-            done |= hit
-        if t == max_tokens - 1 or bool(done.all()):
+        tok, alive = rec.add(*choose(logits, temperature, top_p, gen))
+        if t == max_tokens - 1 or rec.all_done():
             break
         dec.mask[:, P + t] = alive.long()
         dec.tok.copy_(tok[:, None])
@@ -129,4 +111,4 @@ def sample_static(model, prompts, n, max_tokens, temperature=1.0, top_p=1.0, see
             logits = graph_out.clone()
         else:
             logits = run_step()
-    return pack_results(out_tokens, out_lp, stopped, stop_ids, n, len(prompts))
+    return rec.results(n, len(prompts))
