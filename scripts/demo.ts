@@ -82,14 +82,22 @@ async function evaluate(label: string, modelDir: string, suite: Suite, verifier:
   }
 }
 
+/** What a demo run writes under its out folder (docs/demo.md); a rerun replaces exactly these. */
+export const DEMO_OUTPUTS = ["demo.db", "demo.db-wal", "demo.db-shm", "finetuned", "reward-curve.html", "metrics.json"] as const;
+
+/** Removes a previous demo's outputs, never anything else: `--out .` must not wipe the user's folder. */
+export function clearDemoOutputs(outDir: string): void {
+  mkdirSync(outDir, { recursive: true });
+  for (const name of DEMO_OUTPUTS) rmSync(join(outDir, name), { recursive: true, force: true });
+}
+
 const meanOf = (items: ItemRewards[]) => items.reduce((a, it) => a + it.rewards.reduce((x, y) => x + y, 0) / it.rewards.length, 0) / items.length;
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 export async function runDemo(o: DemoOptions, log: (line: string) => void = console.log): Promise<DemoResult> {
   const t0 = performance.now();
   const secs = () => (performance.now() - t0) / 1000;
-  rmSync(o.outDir, { recursive: true, force: true });
-  mkdirSync(o.outDir, { recursive: true });
+  clearDemoOutputs(o.outDir);
   const splits = arithSplits();
   const task: Task = {
     name: TASK, version: "1", dataset: splits.eval.slice(0, o.evalItems),

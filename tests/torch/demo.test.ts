@@ -1,11 +1,11 @@
 // The demo pipeline end to end with a small budget: both evals land in the run store, training
 // changes the weights, the export is evaluated, the comparison pairs every item, the plot is written.
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
-import { DEMO_DEFAULTS, runDemo } from "../../scripts/demo.ts";
+import { clearDemoOutputs, DEMO_DEFAULTS, runDemo } from "../../scripts/demo.ts";
 
 const MODEL = resolve(process.env["TINY_ARITH_DIR"] ?? "models/tiny-arith");
 
@@ -29,5 +29,19 @@ describe("arbiter demo (small budget)", () => {
     const html = readFileSync(r.htmlPath, "utf8");
     expect(html.match(/<polyline[^>]*points="([^"]*)"/)![1]!.trim().split(/\s+/).length).toBe(2);
     expect(lines.join("\n")).toMatch(/baseline-adjusted advantage [+-]\d+\.\d points, 95% CI/);
+  });
+
+  it("a rerun replaces only the demo's own outputs, never other files in --out", () => {
+    const out = mkdtempSync(join(tmpdir(), "arbiter-demo-out-"));
+    writeFileSync(join(out, "notes.txt"), "mine");
+    mkdirSync(join(out, "finetuned", "onnx"), { recursive: true });
+    writeFileSync(join(out, "finetuned", "onnx", "model.onnx"), "stale");
+    for (const f of ["demo.db", "demo.db-wal", "metrics.json", "reward-curve.html"]) writeFileSync(join(out, f), "stale");
+    clearDemoOutputs(out);
+    expect(readdirSync(out)).toEqual(["notes.txt"]);
+    expect(readFileSync(join(out, "notes.txt"), "utf8")).toBe("mine");
+    const fresh = join(out, "new", "deeper");
+    clearDemoOutputs(fresh);
+    expect(readdirSync(fresh)).toEqual([]);
   });
 });
