@@ -112,7 +112,11 @@ export async function runEval(spec: RunSpec, c: RunCollaborators): Promise<RunRe
     await createScheduler(opts.concurrency).runAll(units.map((b) => () => runBatch(b)), c.signal);
     sink.close();
   } catch (e) {
-    sink.close();
+    try {
+      sink.close();
+    } catch {
+      // The store is failing too; the first error is the one to report, and resume redoes lost samples.
+    }
     const cancelled = c.signal?.aborted === true;
     const message = (e as Error).message ?? String(e);
     store.setStatus(runId, cancelled ? "cancelled" : "failed", { error: message });

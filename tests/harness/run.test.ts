@@ -7,9 +7,10 @@ import { exactMatchFactory } from "../../verifiers/exact-match.ts";
 import { runEval, deriveRunId } from "../../harness/run.ts";
 import { SqliteRunStore } from "../../harness/store/sqlite.ts";
 import { SqliteCompletionCache } from "../../harness/cache.ts";
-import { RunError, type RunSpec } from "../../harness/types.ts";
+import { RunError, type RunSpec, type RunStore } from "../../harness/types.ts";
 import type { Suite } from "../../tasks/types.ts";
 import type { Verifier } from "../../verifiers/types.ts";
+import type { Policy } from "../../harness/policy/types.ts";
 import { expectedMean, type FixtureTask, tempDir, writeReplay, writeSuite } from "./fixtures.ts";
 
 const TASKS: FixtureTask[] = [
@@ -144,6 +145,32 @@ describe("runEval", () => {
     const err = await runEval({ ...spec, policy: "replay:short" }, { suite, policy: short, verifiers, store }).catch((e: unknown) => e);
     expect((err as RunError).code).toBe("policy_failed");
     expect(store.getRun(deriveRunId({ ...spec, policy: "replay:short" }, suite))!.status).toBe("failed");
+  });
+
+  it("marks the run failed when the store fails from a timed flush (status not left running)", async () => {
+    const { suite, store, spec, verifiers, replay } = await setup();
+    const replayPolicy = await ReplayPolicy.fromFile(replay);
+    // Each batch waits past the flush timer, so the write error surfaces on the next push.
+    const slow: Policy = {
+      id: replayPolicy.id,
+      generate: async (reqs, signal) => {
+        await new Promise((r) => setTimeout(r, 5));
+        return replayPolicy.generate(reqs, signal);
+      },
+    };
+    const failing = new Proxy(store, {
+      get(target, key) {
+        if (key === "writeSamples") return () => { throw new RunError("store_failed", "disk full"); };
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    }) as RunStore;
+    const err = await runEval(spec, { suite, policy: slow, verifiers, store: failing, options: { batchSize: 5, concurrency: 1, flushMs: 1 } })
+      .catch((e: unknown) => e);
+    expect((err as RunError).code).toBe("store_failed");
+    const run = store.getRun(deriveRunId(spec, suite))!;
+    expect(run.status).toBe("failed");
+    expect(run.error).toBe("disk full");
   });
 });
 
