@@ -20,7 +20,7 @@ export const demoCommand = {
         const steps = flags.steps === undefined ? DEMO_DEFAULTS.steps : Number(flags.steps);
         if (!Number.isInteger(steps) || steps < 1) throw new UsageError("bad_flag", `--steps: expected a positive integer, got ${flags.steps}`);
         const learningRate = flags.lr === undefined ? DEMO_DEFAULTS.learningRate : Number(flags.lr);
-        if (!(learningRate > 0)) throw new UsageError("bad_flag", `--lr: expected a positive number, got ${flags.lr}`);
+        if (!(Number.isFinite(learningRate) && learningRate > 0)) throw new UsageError("bad_flag", `--lr: expected a positive number, got ${flags.lr}`);
         const modelDir = resolve(flags.model ?? BUNDLED_MODEL);
         const need = [["config.json"], ["model.safetensors", "model.safetensors.index.json"], [join("onnx", "model.onnx")]];
         for (const alternatives of need) {

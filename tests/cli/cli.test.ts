@@ -129,6 +129,9 @@ describe("arbiter eval", () => {
       [["eval", "--suite", suite, "--policy", `replay:${replay}`, "--correction", "bonferroni"], /expected one of holm, bh/],
       [["compare", baselinePath, join(dir, "suite", "alpha.jsonl")], /alpha\.jsonl: not JSON/],
       [["eval", "--resume", "--run-id", "nope", "--db", db], /--resume --run-id nope: no such run in /],
+      [["demo", "--steps", "0", "--out", join(dir, "demo")], /--steps: expected a positive integer, got 0/],
+      [["demo", "--lr", "Infinity", "--out", join(dir, "demo")], /--lr: expected a positive number, got Infinity/],
+      [["demo", "--model", join(dir, "suite"), "--out", join(dir, "demo")], /--model: .*suite has no config\.json/],
     ];
     const badVerifier = writeSuite(join(dir, "bad-verifier"), [TASKS[0]!]);
     const yaml = readFileSync(join(badVerifier, "suite.yaml"), "utf8").replace("normalize: [trim]", "normalize: [trim, sideways]");
