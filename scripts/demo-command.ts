@@ -21,6 +21,9 @@ export const demoCommand = {
         if (!Number.isInteger(steps) || steps < 1) throw new UsageError("bad_flag", `--steps: expected a positive integer, got ${flags.steps}`);
         const learningRate = flags.lr === undefined ? DEMO_DEFAULTS.learningRate : Number(flags.lr);
         if (!(Number.isFinite(learningRate) && learningRate > 0)) throw new UsageError("bad_flag", `--lr: expected a positive number, got ${flags.lr}`);
+        if (flags.python !== undefined && !existsSync(flags.python)) {
+          throw new UsageError("bad_flag", `--python: ${flags.python}: no such file (expected a python with torch)`);
+        }
         const modelDir = resolve(flags.model ?? BUNDLED_MODEL);
         const need = [["config.json"], ["model.safetensors", "model.safetensors.index.json"], [join("onnx", "model.onnx")]];
         for (const alternatives of need) {

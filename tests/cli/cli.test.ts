@@ -131,6 +131,7 @@ describe("arbiter eval", () => {
       [["eval", "--resume", "--run-id", "nope", "--db", db], /--resume --run-id nope: no such run in /],
       [["demo", "--steps", "0", "--out", join(dir, "demo")], /--steps: expected a positive integer, got 0/],
       [["demo", "--lr", "Infinity", "--out", join(dir, "demo")], /--lr: expected a positive number, got Infinity/],
+      [["demo", "--python", join(dir, "no-python"), "--out", join(dir, "demo")], /--python: .*no-python: no such file/],
       [["demo", "--model", join(dir, "suite"), "--out", join(dir, "demo")], /--model: .*suite has no config\.json/],
     ];
     const badVerifier = writeSuite(join(dir, "bad-verifier"), [TASKS[0]!]);

@@ -51,6 +51,12 @@ describe("torch worker failures", () => {
     expect(err.message).toContain("config.json");
   });
 
+  it("a python that cannot be started is worker_died naming the python and the cause", async () => {
+    const err = await rejection(startTiny(dir, { python: "/nonexistent/python3" }));
+    expect(err.code).toBe("worker_died");
+    expect(err.message).toMatch(/cannot start the torch worker with python \/nonexistent\/python3: .*ENOENT/);
+  });
+
   it("a training job whose worker dies resumes from its checkpoint and matches an uninterrupted run", async () => {
     // Token-level toy task on the random model: reward = share of completion tokens equal to 7.
     const renderer: Renderer = {

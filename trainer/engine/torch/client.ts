@@ -114,6 +114,11 @@ export class TorchEngine implements Engine {
     });
     this.proc.stdin?.on("error", () => {}); // EPIPE after a crash is reported through exit below
     void this.proc.then((r) => {
+      if (r.exitCode === undefined && r.signal === undefined) {
+        // Never ran: a missing or non-executable python (ENOENT / EACCES).
+        this.fail(new EngineError("worker_died", `cannot start the torch worker with python ${python}: ${r.originalMessage} (set --python or $ARBITER_PYTHON)`));
+        return;
+      }
       const how = r.signal ? `signal ${r.signal}` : `exit code ${String(r.exitCode)}`;
       this.fail(new EngineError("worker_died", `torch worker died (${how}); stderr tail:\n${this.stderrTail}`));
     });
