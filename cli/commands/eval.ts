@@ -2,8 +2,7 @@
 // exit 1 on a significant regression against a baseline report.
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { runEval } from "../../harness/run.ts";
-import { deriveRunId } from "../../harness/run.ts";
+import { deriveRunId, runEval } from "../../harness/run.ts";
 import { SqliteRunStore } from "../../harness/store/sqlite.ts";
 import { SqliteCompletionCache } from "../../harness/cache.ts";
 import type { RunSpec } from "../../harness/types.ts";
