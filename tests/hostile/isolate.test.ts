@@ -38,7 +38,10 @@ function grade(sample, item) {
     case "inner-pollution": Object.prototype.polluted = true; return 0.25;
     case "loop": for (;;) {}
     case "async-loop": return Promise.resolve().then(() => { for (;;) {} });
-    case "microtasks": { const f = () => Promise.resolve().then(f); f(); return new Promise(() => {}); }
+    // a pure microtask storm: each job queues the next and nothing is retained, so only time stops it
+    case "microtasks": { const f = () => { Promise.resolve().then(f); }; f(); return new Promise(() => {}); }
+    // a promise chain: each promise resolves to the next, so the chain is retained and memory or time stops it
+    case "promise-chain": { const f = () => Promise.resolve().then(f); f(); return new Promise(() => {}); }
     case "never": return new Promise(() => {});
     case "redos": return /^(a+)+$/.test("a".repeat(40) + "b") ? 1 : 0;
     case "recursion": { const f = () => f() + 1; return f(); }
@@ -126,7 +129,7 @@ describe("hostile graders in isolated-vm", () => {
     await expectHealthyAfter();
   });
 
-  it.each(["memory", "spread-bomb", "json-bomb", "recursion", "huge-array"])("contains %s as a failure", async (name) => {
+  it.each(["memory", "spread-bomb", "json-bomb", "recursion", "huge-array", "promise-chain"])("contains %s as a failure", async (name) => {
     const v = await attack(name);
     expect(v.reward).toBe(0);
     expect(v.pass).toBe(false);
